@@ -1,0 +1,1 @@
+"""Segmind over HTTP: pure asyncio + httpx. No Qt, no qasync."""

@@ -1,0 +1,1 @@
+"""Jobs: model, store, runner and media preparation. No QtWidgets, no qasync."""

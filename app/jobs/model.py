@@ -1,0 +1,161 @@
+"""The job: what the creator asked for, where it stands, and what it produced."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import time
+import uuid
+from dataclasses import dataclass, field
+
+DEFAULT_PROMPT = (
+    "Generate a captivating avatar video with fluent dialogue and lively facial gestures."
+)
+DURATIONS = (5, 10, 15)
+QUALITIES = ("high", "mid")
+SEED_MIN, SEED_MAX = 1, 1_000_000
+
+
+class JobState(enum.StrEnum):
+    """The states of the command-line contract."""
+
+    pending = "pending"
+    preparing = "preparing"
+    uploading = "uploading"
+    submitting = "submitting"
+    queued = "queued"
+    processing = "processing"
+    downloading = "downloading"
+    completed = "completed"
+    failed = "failed"
+    cancelled = "cancelled"
+    expired = "expired"
+    interrupted = "interrupted"
+
+    @property
+    def finished(self) -> bool:
+        return self in FINISHED
+
+    @property
+    def submitted(self) -> bool:
+        """The service has (or may have) the job: money may be spent."""
+        return self in (JobState.queued, JobState.processing, JobState.downloading)
+
+
+FINISHED = frozenset(
+    {JobState.completed, JobState.failed, JobState.cancelled, JobState.expired, JobState.interrupted}
+)
+ACTIVE = frozenset(set(JobState) - FINISHED)
+
+# Named transitions: state -> states it may move to.
+TRANSITIONS: dict[JobState, frozenset[JobState]] = {
+    JobState.pending: frozenset({JobState.preparing, JobState.failed, JobState.cancelled}),
+    JobState.preparing: frozenset(
+        {JobState.uploading, JobState.submitting, JobState.pending, JobState.failed,
+         JobState.cancelled}
+    ),
+    JobState.uploading: frozenset(
+        {JobState.submitting, JobState.pending, JobState.failed, JobState.cancelled}
+    ),
+    JobState.submitting: frozenset(
+        {JobState.queued, JobState.processing, JobState.failed, JobState.interrupted,
+         JobState.pending, JobState.cancelled}
+    ),
+    JobState.queued: frozenset(
+        {JobState.processing, JobState.downloading, JobState.failed, JobState.expired,
+         JobState.cancelled}
+    ),
+    JobState.processing: frozenset(
+        {JobState.downloading, JobState.failed, JobState.expired, JobState.cancelled,
+         JobState.queued}
+    ),
+    JobState.downloading: frozenset(
+        {JobState.completed, JobState.failed, JobState.expired, JobState.cancelled}
+    ),
+    # retry puts a finished job back to pending (same row, attempt + 1)
+    JobState.failed: frozenset({JobState.pending}),
+    JobState.expired: frozenset({JobState.pending, JobState.downloading}),
+    JobState.interrupted: frozenset({JobState.pending}),
+    JobState.cancelled: frozenset({JobState.pending, JobState.downloading}),
+    JobState.completed: frozenset(),
+}
+
+
+class TransitionError(RuntimeError):
+    pass
+
+
+def new_job_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+@dataclass
+class Job:
+    """One talking video: inputs, parameters, progress through the service, result."""
+
+    image: str  # local path or https URL, as the creator gave it
+    audio: str
+    prompt: str = DEFAULT_PROMPT
+    duration: int = 10
+    quality: str = "high"
+    seed: int = 42
+    enhance_prompt: bool = False
+    id: str = field(default_factory=new_job_id)
+    state: JobState = JobState.pending
+    created_at: float = field(default_factory=time.time)
+    updated_at: float = field(default_factory=time.time)
+    # inputs as checked
+    image_size: int | None = None
+    image_hash: str | None = None
+    audio_size: int | None = None
+    audio_hash: str | None = None
+    audio_seconds: float | None = None
+    trim: bool = False
+    prepared_audio: str | None = None  # local WAV actually sent (converted/trimmed)
+    image_url: str | None = None  # https URL the service reads the image from
+    audio_url: str | None = None
+    # the service's side
+    request_id: str | None = None
+    status_url: str | None = None
+    response_url: str | None = None
+    output_url: str | None = None
+    submitted_at: float | None = None
+    finished_at: float | None = None
+    attempt: int = 1
+    cost: float | None = None
+    metrics: dict = field(default_factory=dict)
+    # outcome
+    output_dir: str | None = None
+    output_path: str | None = None
+    output_hash: str | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+    rerun_of: str | None = None
+    demo: bool = False
+
+    def to_contract(self) -> dict:
+        """The `--json` object of the command-line contract."""
+        error = None
+        if self.error_code:
+            error = {"code": self.error_code, "message": self.error_message or ""}
+        return {
+            "id": self.id,
+            "request_id": self.request_id,
+            "state": self.state.value,
+            "output_path": self.output_path,
+            "output_url": self.output_url,
+            "error": error,
+        }
+
+    def params(self) -> dict:
+        """The model's parameters, as the service takes them (minus the media)."""
+        return {
+            "prompt": self.prompt,
+            "duration": self.duration,
+            "quality": self.quality,
+            "seed": self.seed,
+            "enhance_prompt": self.enhance_prompt,
+        }
+
+    def copy(self, **changes) -> Job:
+        return dataclasses.replace(self, **changes)

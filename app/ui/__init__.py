@@ -1,0 +1,1 @@
+"""The studio window. The only layer that imports QtWidgets or qasync."""
