@@ -73,7 +73,9 @@ _NEXT_STEPS = {
     ErrorKind.spend_limit: "Raise your team's spend limit on Segmind, or wait for it to reset.",
     ErrorKind.bad_content_type: "This is a bug in Speech2Video Studio; please report it.",
     ErrorKind.job_failed: "Change the inputs or prompt and retry; a failed job is not billed.",
-    ErrorKind.content_blocked: "Use a different portrait, voice or prompt; blocked jobs are not billed.",
+    ErrorKind.content_blocked: (
+        "Use a different portrait, voice or prompt; blocked jobs are not billed."
+    ),
     ErrorKind.rate_limited: "Wait for the rate limit to reset; the app carries on by itself.",
     ErrorKind.bad_request: "Check the parameters named above and try again.",
     ErrorKind.model_retired: "Segmind retired this model; look for an update of the app.",
@@ -100,6 +102,7 @@ class SegmindError(Exception):
         server_message: str | None = None,
         retry_at: float | None = None,
         sent: bool | None = None,
+        request_id: str | None = None,
     ) -> None:
         super().__init__(message)
         self.kind = ErrorKind(kind)
@@ -109,6 +112,7 @@ class SegmindError(Exception):
         self.server_message = server_message
         self.retry_at = retry_at  # epoch seconds when a retry may succeed (429)
         self.sent = sent  # whether the request may have reached the server
+        self.request_id = request_id  # a job the service accepted although the call failed
 
     @property
     def exit_code(self) -> int:
