@@ -43,40 +43,69 @@ class JobState(enum.StrEnum):
 
 
 FINISHED = frozenset(
-    {JobState.completed, JobState.failed, JobState.cancelled, JobState.expired, JobState.interrupted}
+    {
+        JobState.completed,
+        JobState.failed,
+        JobState.cancelled,
+        JobState.expired,
+        JobState.interrupted,
+    }
 )
 ACTIVE = frozenset(set(JobState) - FINISHED)
 
 # Named transitions: state -> states it may move to.
 TRANSITIONS: dict[JobState, frozenset[JobState]] = {
-    JobState.pending: frozenset({JobState.preparing, JobState.failed, JobState.cancelled}),
+    JobState.pending: frozenset(
+        {JobState.preparing, JobState.submitting, JobState.failed, JobState.cancelled}
+    ),
     JobState.preparing: frozenset(
-        {JobState.uploading, JobState.submitting, JobState.pending, JobState.failed,
-         JobState.cancelled}
+        {
+            JobState.uploading,
+            JobState.submitting,
+            JobState.pending,
+            JobState.failed,
+            JobState.cancelled,
+        }
     ),
     JobState.uploading: frozenset(
         {JobState.submitting, JobState.pending, JobState.failed, JobState.cancelled}
     ),
     JobState.submitting: frozenset(
-        {JobState.queued, JobState.processing, JobState.failed, JobState.interrupted,
-         JobState.pending, JobState.cancelled}
+        {
+            JobState.queued,
+            JobState.processing,
+            JobState.failed,
+            JobState.interrupted,
+            JobState.pending,
+            JobState.cancelled,
+        }
     ),
     JobState.queued: frozenset(
-        {JobState.processing, JobState.downloading, JobState.failed, JobState.expired,
-         JobState.cancelled}
+        {
+            JobState.processing,
+            JobState.downloading,
+            JobState.failed,
+            JobState.expired,
+            JobState.cancelled,
+        }
     ),
     JobState.processing: frozenset(
-        {JobState.downloading, JobState.failed, JobState.expired, JobState.cancelled,
-         JobState.queued}
+        {
+            JobState.downloading,
+            JobState.failed,
+            JobState.expired,
+            JobState.cancelled,
+            JobState.queued,
+        }
     ),
     JobState.downloading: frozenset(
         {JobState.completed, JobState.failed, JobState.expired, JobState.cancelled}
     ),
     # retry puts a finished job back to pending (same row, attempt + 1)
     JobState.failed: frozenset({JobState.pending}),
-    JobState.expired: frozenset({JobState.pending, JobState.downloading}),
+    JobState.expired: frozenset({JobState.pending}),
     JobState.interrupted: frozenset({JobState.pending}),
-    JobState.cancelled: frozenset({JobState.pending, JobState.downloading}),
+    JobState.cancelled: frozenset({JobState.pending}),
     JobState.completed: frozenset(),
 }
 
@@ -131,7 +160,8 @@ class Job:
     error_code: str | None = None
     error_message: str | None = None
     rerun_of: str | None = None
-    demo: bool = False
+    demo: bool = False  # made in the offline demo: labelled simulated everywhere
+    simulated: bool = False  # made by a simulator (demo, tests): never teaches typical times
 
     def to_contract(self) -> dict:
         """The `--json` object of the command-line contract."""

@@ -27,11 +27,18 @@ def write_sidecar(job: Job, video: Path) -> Path:
         "job_id": job.id,
         "request_id": job.request_id,
         "inputs": {
-            "image": {"name": Path(job.image).name, "sha256": job.image_hash,
-                      "bytes": job.image_size},
-            "audio": {"name": Path(job.audio).name, "sha256": job.audio_hash,
-                      "bytes": job.audio_size, "seconds": job.audio_seconds,
-                      "trimmed": job.trim},
+            "image": {
+                "name": Path(job.image).name,
+                "sha256": job.image_hash,
+                "bytes": job.image_size,
+            },
+            "audio": {
+                "name": Path(job.audio).name,
+                "sha256": job.audio_hash,
+                "bytes": job.audio_size,
+                "seconds": job.audio_seconds,
+                "trimmed": job.trim,
+            },
         },
         "parameters": job.params(),
         "cost": job.cost,

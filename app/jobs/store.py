@@ -247,15 +247,31 @@ class JobStore:
             self._db.execute(
                 "INSERT INTO jobs(id, state, request_id, created_at, updated_at, finished_at,"
                 " cost, fingerprint, data) VALUES (?,?,?,?,?,?,?,?,?)",
-                (job.id, job.state.value, job.request_id, job.created_at, job.updated_at,
-                 job.finished_at, job.cost, fingerprint, data),
+                (
+                    job.id,
+                    job.state.value,
+                    job.request_id,
+                    job.created_at,
+                    job.updated_at,
+                    job.finished_at,
+                    job.cost,
+                    fingerprint,
+                    data,
+                ),
             )
         else:
             self._db.execute(
                 "UPDATE jobs SET state=?, request_id=?, updated_at=?, finished_at=?, cost=?,"
                 " data=? WHERE id=?",
-                (job.state.value, job.request_id, job.updated_at, job.finished_at, job.cost,
-                 data, job.id),
+                (
+                    job.state.value,
+                    job.request_id,
+                    job.updated_at,
+                    job.finished_at,
+                    job.cost,
+                    data,
+                    job.id,
+                ),
             )
 
     # leases ----------------------------------------------------------------
@@ -269,9 +285,9 @@ class JobStore:
             if row is None:
                 return False
             owner, until = row
-            if owner and owner != self.owner and (until or 0) > now:
-                if owner_alive(owner) is not False:
-                    return False
+            held = owner and owner != self.owner and (until or 0) > now
+            if held and owner_alive(owner) is not False:
+                return False
             self._db.execute(
                 "UPDATE jobs SET owner=?, lease_until=? WHERE id=?",
                 (self.owner, now + seconds, job_id),

@@ -1,0 +1,226 @@
+"""The headless command line, over the same engine and store as the window.
+
+`--json` prints JSON on stdout only; progress and messages go to stderr. It never
+prompts. Exit codes: see app/api/errors.py (the command-line contract).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+
+from app import __version__
+from app.api.errors import (
+    EXIT_CTRL_C,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    ErrorKind,
+    SegmindError,
+    exit_code_for,
+)
+from app.jobs.engine import Engine, JobRequest
+from app.jobs.events import JobChanged, JobError, JobProgress, JobWarning
+from app.jobs.model import DEFAULT_PROMPT, FINISHED, Job, JobState
+from app.logs import setup_logging
+from app.secrets import KeyStore
+from app.settings import Settings, app_paths
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="s2v-studio",
+        description="Speech2Video Studio: lip-synced talking videos via Segmind. "
+        "With no command, opens the window.",
+    )
+    p.add_argument("--version", action="version", version=f"s2v-studio {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def common(sp, wait=True):
+        sp.add_argument("--json", action="store_true", help="JSON on stdout, messages on stderr")
+        if wait:
+            sp.add_argument("--wait", action="store_true", help="wait for the video")
+
+    s = sub.add_parser("submit", help="submit a portrait and a voice clip")
+    s.add_argument("image", help="portrait: local path or https URL")
+    s.add_argument("audio", help="voice clip: local path or https URL (WAV, MP3, M4A, OGG, FLAC)")
+    s.add_argument("--prompt", default=DEFAULT_PROMPT)
+    s.add_argument("--duration", type=int, choices=(5, 10, 15))
+    s.add_argument("--quality", choices=("high", "mid"), default="high")
+    s.add_argument("--seed", type=int)
+    s.add_argument("--enhance-prompt", action="store_true")
+    s.add_argument("--output-dir")
+    s.add_argument("--trim", action="store_true", help="cut audio longer than the duration")
+    s.add_argument("--force", action="store_true", help="submit even if identical to a done job")
+    common(s)
+
+    common(sub.add_parser("jobs", help="list jobs"), wait=False)
+    w = sub.add_parser("wait", help="wait for a job (local id or request id)")
+    w.add_argument("job")
+    common(w, wait=False)
+    common(sub.add_parser("resume", help="pick up every unfinished job"))
+    r = sub.add_parser("retry", help="submit a failed, expired or interrupted job again")
+    r.add_argument("job")
+    common(r)
+    rr = sub.add_parser("rerun", help="a new job from an old one, with another seed")
+    rr.add_argument("job")
+    rr.add_argument("--seed", type=int)
+    rr.add_argument("--force", action="store_true")
+    common(rr)
+    c = sub.add_parser("cancel", help="stop a job (a submitted one may still be billed)")
+    c.add_argument("job")
+    common(c, wait=False)
+    return p
+
+
+def say(*parts) -> None:
+    print(*parts, file=sys.stderr, flush=True)
+
+
+def job_exit_code(job: Job, waited: bool) -> int:
+    if job.state == JobState.completed:
+        return EXIT_OK
+    if job.state not in FINISHED:
+        return EXIT_OK if (job.request_id or not waited) else EXIT_INTERNAL
+    return exit_code_for(job.error_code or ErrorKind.job_failed)
+
+
+class Progress:
+    """Prints engine events on stderr, one line per change."""
+
+    def __init__(self) -> None:
+        self.states: dict[str, str] = {}
+        self.marks: dict[str, int] = {}
+
+    def __call__(self, event) -> None:
+        if isinstance(event, JobChanged):
+            job = event.job
+            if self.states.get(job.id) != job.state.value:
+                self.states[job.id] = job.state.value
+                extra = f" (request {job.request_id})" if job.request_id else ""
+                say(f"job {job.id}: {job.state.value}{extra}")
+        elif isinstance(event, JobProgress) and event.total:
+            pct = int(100 * event.done / event.total) // 25 * 25
+            key = f"{event.job_id}:{event.phase}"
+            if pct > self.marks.get(key, -1):
+                self.marks[key] = pct
+                say(f"job {event.job_id}: {event.phase} {pct}%")
+        elif isinstance(event, JobWarning):
+            say(f"warning: {event.message}")
+        elif isinstance(event, JobError):
+            say(f"job {event.job_id}: {event.error}")
+
+
+def _emit(args, jobs: list[Job], single: bool) -> None:
+    if args.json:
+        data = [j.to_contract() for j in jobs]
+        print(json.dumps(data[0] if single else data), flush=True)
+        return
+    for job in jobs:
+        line = f"{job.id}  {job.state.value:<12} {job.duration}s {job.quality} seed {job.seed}"
+        if job.output_path:
+            line += f"  {job.output_path}"
+        elif job.error_message:
+            line += f"  {job.error_message}"
+        print(line, flush=True)
+
+
+def _engine() -> Engine:
+    paths = app_paths().ensure()
+    setup_logging(paths, "cli.log")
+    return Engine(paths, Settings.load(paths), KeyStore().key)
+
+
+def _accepted_note(job: Job) -> None:
+    if job.request_id and not job.state.finished:
+        say(
+            f"Job {job.id} was accepted (request {job.request_id}). The window or "
+            "'s2v-studio resume --wait' will fetch the video; Segmind keeps it for one hour."
+        )
+
+
+async def _run(args) -> int:
+    engine = _engine()
+    engine.events.subscribe(Progress())
+    try:
+        return await _command(engine, args)
+    finally:
+        await engine.aclose()
+
+
+async def _command(engine: Engine, args) -> int:
+    cmd = args.command
+    if cmd == "jobs":
+        _emit(args, engine.jobs(), single=False)
+        return EXIT_OK
+    if cmd == "cancel":
+        job = engine.cancel(args.job)
+        say(job.error_message or f"Job {job.id} is {job.state.value}.")
+        _emit(args, [engine.get(job.id)], single=True)
+        return EXIT_OK
+    if cmd == "resume":
+        await engine.start(resume=False)
+        ids = [j.id for j in engine.store.unfinished()]
+        jobs = [await engine.wait(i, until_accepted=not args.wait) for i in ids]
+        for job in jobs:
+            _accepted_note(job) if not args.wait else None
+        _emit(args, jobs, single=False)
+        return max([job_exit_code(j, args.wait) for j in jobs], default=EXIT_OK)
+    await engine.start(resume=False)
+    if cmd == "submit":
+        req = JobRequest(
+            image=args.image,
+            audio=args.audio,
+            prompt=args.prompt,
+            duration=args.duration,
+            quality=args.quality,
+            seed=args.seed,
+            enhance_prompt=args.enhance_prompt,
+            trim=args.trim,
+            output_dir=args.output_dir,
+        )
+        job = await engine.submit(req, force=args.force, drive=False)
+    elif cmd == "retry":
+        job = engine.retry(args.job)
+    elif cmd == "rerun":
+        job = engine.rerun(args.job, seed=args.seed, force=args.force)
+    else:  # wait
+        job = engine.get(args.job) or engine._need(args.job)
+    waiting = cmd == "wait" or args.wait
+    job = await engine.wait(job.id, until_accepted=not waiting)
+    if not waiting:
+        _accepted_note(job)
+    elif job.state == JobState.completed:
+        say(f"Saved {job.output_path}")
+    _emit(args, [job], single=True)
+    return job_exit_code(job, waiting)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return asyncio.run(_run(args))
+    except SegmindError as err:
+        say(f"error: {err}")
+        if getattr(args, "json", False) and args.command != "jobs":
+            print(
+                json.dumps(
+                    {
+                        "id": None,
+                        "request_id": None,
+                        "state": "failed",
+                        "output_path": None,
+                        "output_url": None,
+                        "error": err.to_dict(),
+                    }
+                ),
+                flush=True,
+            )
+        return err.exit_code
+    except KeyboardInterrupt:
+        say(
+            "Interrupted. Submitted jobs go on at Segmind; 's2v-studio resume --wait' "
+            "fetches their videos (within the hour Segmind keeps them)."
+        )
+        return EXIT_CTRL_C

@@ -1,0 +1,127 @@
+"""From what the creator asked for to a checked job, before any money is spent.
+
+Every refusal here is SegmindError(invalid_input) naming the file, the problem and
+the fix; nothing in this module talks to the Segmind service (https inputs are only
+probed at their own host).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.api.errors import ErrorKind, SegmindError
+from app.jobs import media
+from app.jobs.model import DEFAULT_PROMPT, DURATIONS, QUALITIES, SEED_MAX, SEED_MIN, Job
+
+
+@dataclass
+class JobRequest:
+    """What the creator asked for (window or command line)."""
+
+    image: str
+    audio: str
+    prompt: str = DEFAULT_PROMPT
+    duration: int | None = None  # None: the shortest of 5/10/15 s that covers the audio
+    quality: str = "high"
+    seed: int | None = None  # None: a random seed
+    enhance_prompt: bool = False
+    trim: bool = False
+    output_dir: str | None = None
+
+
+def _refuse(message: str) -> SegmindError:
+    return SegmindError(ErrorKind.invalid_input, message)
+
+
+def check_parameters(req: JobRequest) -> None:
+    """The model's parameter rules, checked locally."""
+    if not (req.prompt or "").strip():
+        raise _refuse("The prompt is empty. Write what the video should show, or keep the default.")
+    if len(req.prompt) > 2000:
+        raise _refuse(f"The prompt is {len(req.prompt)} characters long; keep it under 2,000.")
+    if req.duration is not None and req.duration not in DURATIONS:
+        raise _refuse(f"Duration {req.duration} s is not offered: choose 5, 10 or 15 seconds.")
+    if req.quality not in QUALITIES:
+        raise _refuse(f"Quality '{req.quality}' is not offered: choose 'high' or 'mid'.")
+    if req.seed is not None and not SEED_MIN <= req.seed <= SEED_MAX:
+        raise _refuse(f"Seed {req.seed} is out of range: use a whole number from 1 to 1,000,000.")
+
+
+def random_seed() -> int:
+    return random.randint(SEED_MIN, SEED_MAX)
+
+
+async def check_request(req: JobRequest, probe=None) -> Job:
+    """Check inputs and parameters; return an unsaved job with sizes, hashes and duration.
+
+    `probe(url)` checks an https input's reachability and type (the keyless downloader).
+    """
+    check_parameters(req)
+    image_kind, image = media.check_input_location(req.image)
+    audio_kind, audio = media.check_input_location(req.audio)
+    job = Job(
+        image=str(image),
+        audio=str(audio),
+        prompt=req.prompt.strip(),
+        quality=req.quality,
+        seed=req.seed if req.seed is not None else random_seed(),
+        enhance_prompt=req.enhance_prompt,
+        trim=req.trim,
+        output_dir=req.output_dir,
+    )
+    if image_kind == "path":
+        info = await asyncio.to_thread(media.inspect_image, image)
+        job.image_size, job.image_hash = info.size_bytes, info.sha256
+    else:
+        await _probe(probe, str(image), "image")
+    if audio_kind == "path":
+        ainfo = await asyncio.to_thread(media.inspect_audio, audio)
+        job.audio_size, job.audio_hash, job.audio_seconds = (
+            ainfo.size_bytes,
+            ainfo.sha256,
+            ainfo.seconds,
+        )
+        job.duration = _duration_for(ainfo.seconds, req, Path(audio).name)
+    else:
+        await _probe(probe, str(audio), "audio")
+        job.duration = req.duration or 10
+    return job
+
+
+def _duration_for(seconds: float, req: JobRequest, name: str) -> int:
+    wanted = req.duration or media.choose_duration(seconds) or 15
+    if seconds > wanted + 0.05 and not req.trim:
+        longest = "" if req.duration else ", longer than the longest video (15 s)"
+        raise _refuse(
+            f"{name} is {seconds:.1f} s long{longest}; the video is {wanted} s. "
+            f"Trim it to {wanted} s (--trim, or the Trim option), choose a longer duration, "
+            "or use a shorter clip."
+        )
+    return wanted
+
+
+async def _probe(probe, url: str, what: str) -> None:
+    if probe is None:
+        return
+    content_type, _size = await probe(url)
+    if content_type and not content_type.startswith((what, "application/octet-stream")):
+        raise _refuse(
+            f"The {what} URL {url} serves {content_type}, not {what}. "
+            f"Give a direct link to the {what} file."
+        )
+
+
+def fingerprint(job: Job) -> str:
+    """Identity of what would be paid for: inputs by content, and every parameter."""
+    ident = {
+        "image": job.image_hash or job.image,
+        "audio": job.audio_hash or job.audio,
+        "trim": job.trim,
+        **job.params(),
+    }
+    return hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()
