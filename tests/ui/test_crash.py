@@ -10,7 +10,9 @@ from PySide6.QtGui import QGuiApplication
 
 from app.settings import app_paths
 from app.ui import crash
-from tests.ui.conftest_parts import qloop  # noqa: F401 - fixture
+from tests.ui import conftest_parts
+
+qloop = conftest_parts.qloop  # fixture
 
 KEY = "SG_crashtest9876543210abcdef"
 SESSION_KEY = "session-key-without-the-usual-prefix"
