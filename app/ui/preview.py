@@ -207,7 +207,12 @@ class PreviewPlayer(QWidget):
         return self.player.videoSink() if self.player else None
 
     def current_path(self) -> str | None:
+        """The video file being shown (None when none)."""
         return self._path
+
+    def current_job(self) -> Job | None:
+        """The job being shown (None after clear())."""
+        return self._job
 
     def show_job(self, job: Job | None, autoplay: bool = False) -> None:
         """Show a job's details and, when it has one on disk, its video."""

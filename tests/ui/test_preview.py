@@ -93,6 +93,7 @@ def test_clear_releases_the_file_so_it_can_be_moved(qtbot, preview, tmp_path):
     preview.clear()
     assert preview.player.source() == QUrl()
     assert not preview.seek.isEnabled()
+    assert preview.current_job() is None and preview.current_path() is None
     moved = video.rename(tmp_path / "moved.mp4")
     moved.unlink()
     fds = Path(f"/proc/{os.getpid()}/fd")
