@@ -1,0 +1,120 @@
+"""Engine events as Qt signals, and thin adapters from widgets to the engine's verbs.
+
+The widgets never await anything themselves: they call these methods, which start a task
+(async verbs) or call the engine directly (sync verbs), and report every failure through
+one funnel, the `error` signal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from PySide6.QtCore import QObject, Signal
+
+from app.api.errors import ErrorKind, SegmindError
+from app.jobs.events import CreditsChanged, JobChanged, JobError, JobProgress, JobWarning
+
+log = logging.getLogger(__name__)
+
+
+class EngineBridge(QObject):
+    """Re-emits engine events on the Qt side; wraps the verbs the window uses."""
+
+    jobChanged = Signal(object)  # Job
+    jobProgress = Signal(str, str, object, object)  # job_id, phase, done, total
+    jobWarning = Signal(object, str)  # job_id | None, message
+    error = Signal(object, object)  # job_id | None, SegmindError
+    creditsChanged = Signal(object, object)  # credits, free credits
+    submitted = Signal(object)  # Job
+    removed = Signal(str)  # job id
+
+    def __init__(self, engine, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.engine = engine
+        self.credits: float | None = None
+        self._tasks: set[asyncio.Task] = set()
+        self._unsubscribe = engine.events.subscribe(self._on_event)
+
+    def detach(self) -> None:
+        if self._unsubscribe:
+            self._unsubscribe()
+            self._unsubscribe = None
+
+    def _on_event(self, event) -> None:
+        if isinstance(event, JobChanged):
+            self.jobChanged.emit(event.job)
+        elif isinstance(event, JobProgress):
+            self.jobProgress.emit(event.job_id, event.phase, event.done, event.total)
+        elif isinstance(event, JobWarning):
+            self.jobWarning.emit(event.job_id, event.message)
+        elif isinstance(event, JobError):
+            self.error.emit(event.job_id, event.error)
+        elif isinstance(event, CreditsChanged):
+            self.credits = event.credits
+            self.creditsChanged.emit(event.credits, event.free_credits)
+
+    # -- the funnel -----------------------------------------------------------
+    def _report(self, exc: BaseException, job_id: str | None = None) -> None:
+        if isinstance(exc, SegmindError):
+            self.error.emit(job_id, exc)
+        else:
+            log.exception("engine call failed", exc_info=exc)
+            self.error.emit(job_id, SegmindError(ErrorKind.internal, f"Unexpected error: {exc}"))
+
+    def _spawn(self, coro, job_id: str | None = None) -> asyncio.Task:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+
+        def done(t: asyncio.Task) -> None:
+            self._tasks.discard(t)
+            if not t.cancelled() and t.exception() is not None:
+                self._report(t.exception(), job_id)
+
+        task.add_done_callback(done)
+        return task
+
+    # -- async verbs ----------------------------------------------------------
+    def submit(self, request, force: bool = False) -> asyncio.Task:
+        """Start a submit; `submitted` on success, `error` otherwise."""
+
+        async def run():
+            job = await self.engine.submit(request, force=force)
+            self.submitted.emit(job)
+            return job
+
+        return self._spawn(run())
+
+    def check_key(self, key: str) -> asyncio.Task:
+        """Ask for the balance with `key` (the engine emits CreditsChanged)."""
+        return self._spawn(self.engine.check_key(key))
+
+    def refresh_credits(self, key: str | None) -> asyncio.Task | None:
+        return self.check_key(key) if key else None
+
+    # -- sync verbs -----------------------------------------------------------
+    def _call(self, job_id: str, fn, *args, **kwargs):
+        try:
+            return fn(job_id, *args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - the funnel reports it
+            self._report(exc, job_id)
+            return None
+
+    def cancel(self, job_id: str):
+        return self._call(job_id, self.engine.cancel)
+
+    def retry(self, job_id: str):
+        return self._call(job_id, self.engine.retry)
+
+    def rerun(self, job_id: str, seed: int | None = None):
+        return self._call(job_id, self.engine.rerun, seed=seed)
+
+    def remove(self, job_id: str, delete_files: bool = False) -> bool:
+        """Forget a finished job (and delete its video if asked); `removed` on success."""
+        try:
+            self.engine.remove(job_id, delete_files=delete_files)
+        except Exception as exc:  # noqa: BLE001 - the funnel reports it
+            self._report(exc, job_id)
+            return False
+        self.removed.emit(job_id)
+        return True

@@ -1,0 +1,116 @@
+"""`s2v-studio` (no arguments) opens the studio window; `s2v-studio --demo` the offline demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+log = logging.getLogger(__name__)
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="s2v-studio", description="Speech2Video Studio window")
+    p.add_argument(
+        "--demo",
+        action="store_true",
+        help="try the app offline on a local simulator (free, results not lip-synced)",
+    )
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the window until the creator quits; returns the exit code."""
+    args = parse(list(sys.argv[1:] if argv is None else argv))
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    from app.settings import app_paths
+    from app.ui import crash
+    from app.ui.icons import app_icon
+
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "s2v-studio"])
+    app.setApplicationName("Speech2Video Studio")
+    app.setApplicationDisplayName("Speech2Video Studio")
+    app.setDesktopFileName("s2v-studio")
+    app.setWindowIcon(app_icon())
+    app.setQuitOnLastWindowClosed(False)  # the main coroutine decides when to end
+    paths = app_paths().ensure()
+    studio = Studio(paths)
+    crash.install(lambda: studio.window, paths, keys=studio.secrets)
+    with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
+        return runner.run(studio.run(demo=args.demo))
+
+
+class Studio:
+    """One window at a time: the real one, or the demo (the first-run offer switches)."""
+
+    def __init__(self, paths) -> None:
+        from app.secrets import KeyStore
+
+        self.paths = paths
+        self.keystore = KeyStore()
+        self.window = None
+        self.demo_session = None
+
+    def secrets(self) -> list[str | None]:
+        keys = [self.demo_session.key] if self.demo_session else []
+        try:
+            keys.append(self.keystore.key())
+        except Exception:  # noqa: BLE001 - a crash report must not fail on the keyring
+            pass
+        return keys
+
+    async def run(self, demo: bool = False) -> int:
+        while True:
+            outcome = await self.session(demo)
+            if outcome != "demo":
+                return 0 if outcome == "quit" else 1
+            demo = True
+
+    async def session(self, demo: bool) -> str:
+        """Show one window until it closes; "demo" when the creator asked for the demo."""
+        from app.jobs.engine import Engine
+        from app.settings import Settings
+        from app.ui.demo import DemoSession, prefill
+        from app.ui.window import StudioWindow
+
+        settings = Settings.load(self.paths)
+        if demo:
+            self.demo_session = DemoSession(settings)
+            try:
+                engine = await self.demo_session.start(self.paths)
+            except Exception as exc:  # noqa: BLE001 - SimulatorError, OSError...
+                print(f"s2v-studio: the demo simulator did not start: {exc}", file=sys.stderr)
+                self.demo_session.stop()
+                return "failed"
+        else:
+            engine = Engine(self.paths, settings, self.keystore.key)
+        window = StudioWindow(engine, settings, self.paths, self.keystore, demo=demo)
+        self.window = window
+        wants_demo = False
+
+        def to_demo() -> None:
+            nonlocal wants_demo
+            wants_demo = True
+            window.quit()
+
+        window.demoRequested.connect(to_demo)
+        if demo:
+            prefill(window)
+        window.show()
+        try:
+            await engine.start()
+            key = self.demo_session.key if demo else self.keystore.key()
+            if key:
+                window.bridge.refresh_credits(key)
+            await window.closed.wait()
+        finally:
+            await engine.aclose()
+            if self.demo_session is not None:
+                await asyncio.to_thread(self.demo_session.stop)
+                self.demo_session = None
+            self.window = None
+            window.deleteLater()
+        return "demo" if wants_demo else "quit"
