@@ -238,9 +238,10 @@ class ApiHandler(SimHandler):
 
     def upload(self):
         data = self.json_body()
+        self.body = b""  # bodies reach ~70 MB: let the raw copy go before decoding
         if data is None:
             return None
-        urls = data.get("data_urls")
+        urls = data.pop("data_urls", None)
         if not isinstance(urls, list) or not urls or not all(isinstance(u, str) for u in urls):
             return self.reply_json(400, {"error": "data_urls must be a list of data URLs"})
         stored = []
@@ -251,6 +252,7 @@ class ApiHandler(SimHandler):
                 return self.reply_json(400, {"error": f"data_urls[{i}]: {e}"})
             name = self.ctx.assets.put(mime, content)
             stored.append(f"{self.ctx.video_origin}/assets/{name}")
+            urls[i] = ""
         if self.ctx.state.options.upload_shape == "urls":
             return self.answer(200, {"urls": stored})
         return self.answer(200, {"file_urls": stored, "message": "Files uploaded successfully"})

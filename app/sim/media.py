@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import audioop  # deprecated in 3.11 but present until 3.13; only for odd sample widths
 import io
 import wave
 from array import array
@@ -36,20 +35,33 @@ def load_soundtrack(data: bytes | None, seconds: int) -> Soundtrack:
             with wave.open(io.BytesIO(data)) as w:
                 rate, channels, width = w.getframerate(), w.getnchannels(), w.getsampwidth()
                 pcm = w.readframes(w.getnframes())
-            if width != 2:
-                if width == 1:
-                    pcm = audioop.bias(pcm, 1, -128)
-                pcm = audioop.lin2lin(pcm, width, 2)
+            pcm = to_int16(pcm, width)
             if channels > 2:  # keep the first channel
                 samples = array("h")
                 samples.frombytes(pcm[: len(pcm) // (2 * channels) * 2 * channels])
                 pcm, channels = samples[::channels].tobytes(), 1
-        except (wave.Error, EOFError, audioop.error):
+        except (wave.Error, EOFError, ValueError):
             rate, channels, pcm = 16000, 1, b""
     frame = 2 * channels
     want = rate * seconds * frame
     pcm = pcm[:want] + bytes(max(0, want - len(pcm)))
     return Soundtrack(pcm, rate, channels)
+
+
+def to_int16(pcm: bytes, width: int) -> bytes:
+    """Little-endian PCM of 1-4 bytes per sample as Int16 (keeps the top bits)."""
+    if width == 2:
+        return pcm
+    n = len(pcm) // width
+    out = bytearray(2 * n)
+    if width == 1:  # unsigned 8-bit
+        out[1::2] = pcm[:n].translate(bytes(i ^ 0x80 for i in range(256)))
+    elif width in (3, 4):
+        out[0::2] = pcm[width - 2 : n * width : width]
+        out[1::2] = pcm[width - 1 : n * width : width]
+    else:
+        raise ValueError(f"unsupported sample width {width}")
+    return bytes(out)
 
 
 def load_picture(data: bytes | None) -> QImage:

@@ -75,13 +75,15 @@ class SimulatorProcess:
             env=child_env,
         )
         lines: list[str] = []
-        threading.Thread(target=_collect, args=(proc.stderr, lines), daemon=True).start()
+        collector = threading.Thread(target=_collect, args=(proc.stderr, lines), daemon=True)
+        collector.start()
         first: list[str] = []
         reader = threading.Thread(target=lambda: first.append(proc.stdout.readline()), daemon=True)
         reader.start()
         reader.join(timeout)
         if not first or not first[0].strip():
             _end(proc)
+            collector.join(2.0)
             tail = "".join(lines[-20:])
             raise SimulatorError(f"the simulator did not start within {timeout:.0f} s\n{tail}")
         info = json.loads(first[0])
