@@ -416,13 +416,20 @@ class JobFilterProxy(QSortFilterProxyModel):
         self.setSortRole(SortRole)
         self.setDynamicSortFilter(True)
 
+    def _refilter(self, change) -> None:
+        if hasattr(self, "beginFilterChange"):  # Qt 6.10+: invalidateFilter is deprecated
+            self.beginFilterChange()
+            change()
+            self.endFilterChange()
+        else:
+            change()
+            self.invalidateFilter()
+
     def set_states(self, states: frozenset[JobState] | None) -> None:
-        self._states = states
-        self.invalidateFilter()
+        self._refilter(lambda: setattr(self, "_states", states))
 
     def set_search(self, text: str) -> None:
-        self._search = text.strip().casefold()
-        self.invalidateFilter()
+        self._refilter(lambda: setattr(self, "_search", text.strip().casefold()))
 
     def filterAcceptsRow(self, row: int, parent: Idx) -> bool:  # noqa: N802
         job = self.sourceModel().index(row, 0, parent).data(JobRole)

@@ -1,0 +1,170 @@
+"""The queue table model: qtmodeltester, single-cell updates, filtering, drag out, 1,000 rows."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QModelIndex, Qt
+
+from app.jobs.model import Job, JobState
+from app.ui.queue_model import (
+    COL_COST,
+    COL_ELAPSED,
+    COL_PROGRESS,
+    COL_PROMPT,
+    COL_STATE,
+    COL_THUMB,
+    FILTERS,
+    JobFilterProxy,
+    JobRole,
+    JobTableModel,
+    ProgressRole,
+    SortRole,
+)
+from tests.ui.conftest import DATA
+
+STATES = list(JobState)
+
+
+def make_jobs(n: int, image: str | None = None) -> list[Job]:
+    now = time.time()
+    jobs = []
+    for i in range(n):
+        state = STATES[i % len(STATES)]
+        j = Job(
+            image=image or str(DATA / "portrait-astronaut.png"),
+            audio=str(DATA / "voice-3s.wav"),
+            prompt=f"prompt number {i}\nsecond line",
+            seed=i + 1,
+            state=state,
+            created_at=now - i * 60,
+        )
+        if state.submitted or state.finished:
+            j.submitted_at, j.request_id = now - i * 60 + 5, f"req-{i}"
+        if state.finished:
+            j.finished_at = j.submitted_at + 300
+        if state == JobState.completed:
+            j.output_path, j.output_url, j.cost = f"/tmp/out-{i}.mp4", f"https://x/{i}.mp4", 2.81
+        jobs.append(j)
+    return jobs
+
+
+def test_model_passes_qtmodeltester(qtmodeltester, qapp):
+    model = JobTableModel(make_jobs(30), estimate=lambda q, d: 2.81)
+    qtmodeltester.check(model, force_py=True)
+    proxy = JobFilterProxy()
+    proxy.setSourceModel(model)
+    proxy.set_search("number 1")
+    qtmodeltester.check(proxy, force_py=True)
+
+
+def test_upsert_emits_changed_cells_only(qtbot, qapp):
+    jobs = make_jobs(3)
+    model = JobTableModel(jobs)
+    resets, changes, inserts = [], [], []
+    model.modelReset.connect(lambda: resets.append(1))
+    model.dataChanged.connect(lambda a, b, r=(): changes.append((a.row(), a.column(), b.column())))
+    model.rowsInserted.connect(lambda p, a, b: inserts.append((a, b)))
+
+    job = jobs[1].copy(seed=jobs[1].seed)  # same content: nothing to repaint
+    model.upsert(job)
+    assert changes == []
+    model.upsert(jobs[1].copy(state=JobState.processing))
+    assert changes == [(1, COL_STATE, COL_COST)]
+    changes.clear()
+    model.set_progress(jobs[0].id, "upload", 50, 200)
+    assert changes == [(0, COL_PROGRESS, COL_PROGRESS)]
+
+    new = Job(image="https://example.com/a.png", audio="https://example.com/a.wav")
+    model.upsert(new)
+    assert inserts == [(0, 0)] and model.job(0).id == new.id
+    assert model.row_of(jobs[0].id) == 1
+    model.remove_job(new.id)
+    assert model.rowCount() == 3 and resets == []
+
+
+def test_tick_touches_elapsed_of_active_rows_only(qapp):
+    jobs = make_jobs(24)
+    model = JobTableModel(jobs)
+    seen = []
+    model.dataChanged.connect(lambda a, b, r=(): seen.append((a.row(), a.column(), b.column())))
+    touched = model.tick()
+    active = [i for i, j in enumerate(jobs) if not j.state.finished]
+    assert touched == len(active) and [s[0] for s in seen] == active
+    assert all((s[1], s[2]) == (COL_ELAPSED, COL_ELAPSED) for s in seen)
+
+
+def test_honest_progress_and_elapsed(qapp):
+    now = 10_000.0
+    job = Job(
+        image="a.png",
+        audio="a.wav",
+        state=JobState.processing,
+        created_at=now - 200,
+        submitted_at=now - 130,
+    )
+    model = JobTableModel([job], typical_seconds=lambda: 330, now=lambda: now)
+    idx = model.index(0, COL_ELAPSED)
+    assert idx.data() == "2:10 of ~5:30"
+    assert model.index(0, COL_PROGRESS).data(ProgressRole) == -1  # no fake percentage
+    assert "%" not in model.index(0, COL_PROGRESS).data()
+    model.upsert(job.copy(state=JobState.downloading))
+    model.set_progress(job.id, "download", 25, 100)
+    assert model.index(0, COL_PROGRESS).data() == "25%"
+
+
+def test_roles_and_demo_label(qapp):
+    jobs = make_jobs(8)
+    jobs[7].demo = True  # index 7 is completed
+    model = JobTableModel(jobs, estimate=lambda q, d: 1.41)
+    assert model.index(3, 0).data(JobRole) is jobs[3]
+    assert model.index(0, COL_PROMPT).data() == "prompt number 0"
+    assert model.index(7, COL_STATE).data() == "Completed · simulated"
+    assert model.index(7, COL_PROMPT).data().startswith("[DEMO]")
+    assert "simulated" in model.index(7, COL_PROMPT).data(Qt.ItemDataRole.ToolTipRole)
+    assert model.index(7, COL_COST).data() == "$2.81"
+    assert model.index(0, COL_COST).data() == "~$1.41"
+    assert model.index(0, COL_THUMB).data(Qt.ItemDataRole.DecorationRole) is not None
+    assert isinstance(model.index(0, COL_ELAPSED).data(SortRole), float)
+
+
+def test_filter_and_search(qapp):
+    jobs = make_jobs(48)
+    model = JobTableModel(jobs)
+    proxy = JobFilterProxy()
+    proxy.setSourceModel(model)
+    proxy.set_states(FILTERS["Completed"])
+    assert proxy.rowCount() == sum(j.state == JobState.completed for j in jobs) > 0
+    proxy.set_states(FILTERS["Active"])
+    assert all(not proxy.index(r, 0).data(JobRole).state.finished for r in range(proxy.rowCount()))
+    proxy.set_states(None)
+    proxy.set_search("NUMBER 4")
+    assert {proxy.index(r, 0).data(JobRole).seed for r in range(proxy.rowCount())} == {
+        5,
+        41,
+        42,
+        43,
+        44,
+        45,
+        46,
+        47,
+        48,
+    }
+
+
+def test_drag_out_gives_file_urls_of_finished_videos(qapp):
+    jobs = make_jobs(12)
+    model = JobTableModel(jobs)
+    done = next(i for i, j in enumerate(jobs) if j.state == JobState.completed)
+    assert model.flags(model.index(done, 0)) & Qt.ItemFlag.ItemIsDragEnabled
+    assert not model.flags(model.index(0, 0)) & Qt.ItemFlag.ItemIsDragEnabled
+    mime = model.mimeData([model.index(done, c) for c in range(3)] + [model.index(0, 0)])
+    assert [u.toLocalFile() for u in mime.urls()] == [jobs[done].output_path]
+    assert model.flags(QModelIndex()) == Qt.ItemFlag.NoItemFlags
+
+
+def test_thumbnails_decoded_once_for_a_thousand_rows(qapp):
+    model = JobTableModel(make_jobs(1000))
+    for r in range(1000):
+        model.index(r, COL_THUMB).data(Qt.ItemDataRole.DecorationRole)
+    assert model.thumbnails.decodes == 1

@@ -1,0 +1,87 @@
+"""Parameters, waveform and the error bar, on their own."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import Qt
+
+from app.api.errors import ErrorKind, SegmindError
+from app.jobs.model import DEFAULT_PROMPT
+from app.ui.error_bar import BILLING_URL, ErrorBar
+from app.ui.params import ParamsPanel
+from app.ui.waveform import WaveformView
+
+
+def test_params_defaults_and_duration_from_audio(qtbot):
+    p = ParamsPanel()
+    qtbot.addWidget(p)
+    assert p.prompt.placeholderText() == DEFAULT_PROMPT
+    v = p.values()
+    assert v["prompt"] == DEFAULT_PROMPT and v["duration"] == 10 and v["quality"] == "high"
+    for seconds, expected in ((3.0, 5), (5.0, 5), (7.2, 10), (14.0, 15), (32.0, 15)):
+        p.set_audio_seconds(seconds)
+        assert p.duration == expected, seconds
+    assert p.needs_trim and p.trim_blocks  # 32 s does not fit 15 s
+    assert not p.trim_box.isHidden() and "32.0 s" in p.trim_note.text()
+    p.trim_box.setChecked(True)
+    assert not p.trim_blocks and p.values()["trim"] is True
+    p.set_audio_seconds(14.0)
+    p.set_duration(5)  # the creator picks a shorter video than the clip: trim offered
+    assert p.needs_trim and "first 5 s" in p.trim_box.text()
+    p.set_duration(15)
+    assert not p.needs_trim and p.trim_box.isHidden() and p.values()["trim"] is False
+
+
+def test_params_seed_dice_and_fields(qtbot):
+    p = ParamsPanel()
+    qtbot.addWidget(p)
+    seeds = {p.roll_seed() for _ in range(5)}
+    assert len(seeds) > 1 and all(1 <= s <= 1_000_000 for s in seeds)
+    qtbot.mouseClick(p.dice, Qt.MouseButton.LeftButton)
+    p.prompt.setPlainText("  A calm narrator  ")
+    p.quality.setCurrentIndex(1)
+    p.enhance.setChecked(True)
+    v = p.values()
+    assert v["prompt"] == "A calm narrator" and v["quality"] == "mid" and v["enhance_prompt"]
+
+
+def test_waveform_paints_with_marks(qtbot):
+    w = WaveformView()
+    qtbot.addWidget(w)
+    w.resize(300, 70)
+    w.set_peaks([0.1, 0.9, 0.5] * 50, 14.0)
+    w.set_limit(10)
+    image = w.grab().toImage()
+    assert not image.isNull() and w.peaks[1] == 0.9
+    w.clear()
+    assert w.peaks == []
+
+
+def test_error_bar_actions(qtbot, opened_urls):
+    bar = ErrorBar()
+    qtbot.addWidget(bar)
+    bar.show_error(SegmindError(ErrorKind.insufficient_credits, "Insufficient credits."))
+    assert bar.isVisible() and bar.button.text() == "Buy credits"
+    assert "Add credits" in bar.message.text()
+    bar.button.click()
+    assert opened_urls == [BILLING_URL] and not bar.isVisible()
+
+    bar.show_error(SegmindError(ErrorKind.invalid_key, "The key was refused."))
+    with qtbot.waitSignal(bar.actionRequested) as blocker:
+        bar.button.click()
+    assert blocker.args == ["enter_key", None]
+
+    bar.show_error(
+        SegmindError(ErrorKind.rate_limited, "Too many requests.", retry_at=time.time() + 30)
+    )
+    assert "Resets in" in bar.message.text() and bar.button.text() == "OK, wait"
+    bar.button.click()
+    assert not bar.isVisible()
+
+    bar.show_error(SegmindError(ErrorKind.job_failed, "No speech detected."), "job1")
+    with qtbot.waitSignal(bar.actionRequested) as blocker:
+        bar.button.click()
+    assert blocker.args == ["retry", "job1"]
+    bar.show_error(SegmindError(ErrorKind.server, "Segmind is down."))  # no job: no retry
+    assert bar.button.isHidden()
