@@ -22,7 +22,6 @@ from app.api.failures import error_for_exception
 from app.api.retry import Backoff, parse_reset_time
 from app.api.urls import require_public_url, safe_scheme, short
 
-CHUNK = 256 * 1024
 _MIN_BPS = 20_000  # slowest transfer tolerated before the total timeout gives up
 _RETRYABLE = (ErrorKind.network, ErrorKind.server, ErrorKind.rate_limited)
 _CONTENT_RANGE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)", re.IGNORECASE)
@@ -134,7 +133,7 @@ class Downloader:
                         asyncio.get_running_loop().time() + self.timeout + remaining / _MIN_BPS
                     )
                     with part.open("ab" if have else "wb") as out:
-                        async for chunk in resp.aiter_raw(CHUNK):
+                        async for chunk in resp.aiter_raw():
                             out.write(chunk)
                             have += len(chunk)
                             if progress is not None:
