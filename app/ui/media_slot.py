@@ -31,7 +31,7 @@ from app.ui.waveform import WaveformView
 
 IMAGE_EXT = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
 AUDIO_EXT = {".wav", ".mp3", ".m4a", ".aac", ".ogg", ".oga", ".flac"}
-THUMB = 160
+THUMB = 128
 
 
 def _image_magic(head: bytes) -> bool:
@@ -136,7 +136,9 @@ class MediaSlot(QFrame):
 
         head = QHBoxLayout()
         self.title_label = QLabel(f"<b>{self.title}</b>")
-        self.clear_button = QToolButton(icon=icon("clear"), toolTip=f"Clear the {self.noun}")
+        self.clear_button = QToolButton(icon=icon("clear"), text="Clear")
+        self.clear_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.clear_button.setToolTip(f"Remove the {self.noun} (Delete)")
         self.clear_button.setAccessibleName(f"Clear {self.noun}")
         self.clear_button.clicked.connect(self.clear)
         head.addWidget(self.title_label)

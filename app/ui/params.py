@@ -49,7 +49,7 @@ class ParamsPanel(QWidget):
             "Describe the video's mood and gestures. Empty: the model's default prompt."
         )
         self.prompt.setMinimumHeight(60)
-        self.prompt.setMaximumHeight(110)
+        self.prompt.setMaximumHeight(90)
         self.prompt.textChanged.connect(self.changed)
 
         self.duration_group = QButtonGroup(self)
@@ -82,8 +82,8 @@ class ParamsPanel(QWidget):
         self.seed.setAccessibleName("Seed")
         self.seed.setToolTip("The same seed and inputs give a similar video")
         self.seed.valueChanged.connect(self.changed)
-        self.dice = QToolButton(icon=icon("dice"), text="🎲")
-        self.dice.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.dice = QToolButton(icon=icon("dice"), text="Random")
+        self.dice.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.dice.setAccessibleName("Random seed")
         self.dice.setToolTip("Pick a random seed")
         self.dice.clicked.connect(self.roll_seed)

@@ -200,7 +200,7 @@ class QueueView(QWidget):
         header.setStretchLastSection(False)
         header.setSectionResizeMode(COL_PROMPT, QHeaderView.ResizeMode.Stretch)
         for col, width in (
-            (COL_THUMB, THUMB_HEIGHT + 16),
+            (COL_THUMB, THUMB_HEIGHT + 40),
             (COL_PARAMS, 150),
             (COL_STATE, 150),
             (COL_PROGRESS, 130),
