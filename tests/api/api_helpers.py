@@ -34,9 +34,10 @@ class TcpRelay:
     next one succeed.
     """
 
-    def __init__(self, port: int, target: tuple[str, int]) -> None:
+    def __init__(self, port: int, target: tuple[str, int], tls=None) -> None:
         self.port = port
         self.target = target
+        self.tls = tls  # an ssl.SSLContext: terminate TLS here (https in front of http)
         self.connections = 0
         self._server: socket.socket | None = None
 
@@ -59,9 +60,18 @@ class TcpRelay:
             except OSError:
                 return
             self.connections += 1
-            upstream = socket.create_connection(self.target)
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=_pipe, args=(a, b), daemon=True).start()
+            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+
+    def _serve(self, client: socket.socket) -> None:
+        if self.tls is not None:
+            try:
+                client = self.tls.wrap_socket(client, server_side=True)
+            except OSError:  # the client refused our certificate
+                client.close()
+                return
+        upstream = socket.create_connection(self.target)
+        for a, b in ((client, upstream), (upstream, client)):
+            threading.Thread(target=_pipe, args=(a, b), daemon=True).start()
 
 
 def _pipe(src: socket.socket, dst: socket.socket) -> None:

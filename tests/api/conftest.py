@@ -40,8 +40,8 @@ def downloader():
 def relay_factory():
     relays: list[TcpRelay] = []
 
-    def make(target: tuple[str, int]) -> TcpRelay:
-        relay = TcpRelay(free_port(), target)
+    def make(target: tuple[str, int], tls=None) -> TcpRelay:
+        relay = TcpRelay(free_port(), target, tls)
         relays.append(relay)
         return relay
 
