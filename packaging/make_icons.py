@@ -1,12 +1,14 @@
 """Render the app icon (resources/icons/s2v-studio.svg) to PNGs at every size the desktops ask for.
 
 Run from the repository root: `python packaging/make_icons.py`. Writes
-resources/icons/s2v-studio-<size>.png; the PNGs are committed, so a build needs no renderer.
+resources/icons/s2v-studio-<size>.png, s2v-studio.ico (Windows) and s2v-studio.icns (macOS),
+all committed, so a build needs no renderer.
 """
 
 from __future__ import annotations
 
 import os
+import struct
 import sys
 from pathlib import Path
 
@@ -35,6 +37,30 @@ def render(svg: Path, size: int, out: Path) -> None:
         raise SystemExit(f"could not write {out}")
 
 
+def write_ico(pngs: dict[int, bytes], out: Path) -> None:
+    """A Windows .ico holding PNG images (Vista and later read PNG entries)."""
+    sizes = [s for s in sorted(pngs) if s <= 256]
+    header = struct.pack("<HHH", 0, 1, len(sizes))
+    offset = len(header) + 16 * len(sizes)
+    entries, blobs = b"", b""
+    for size in sizes:
+        data = pngs[size]
+        side = 0 if size == 256 else size  # 0 means 256 in an ICONDIRENTRY
+        entries += struct.pack("<BBBBHHII", side, side, 0, 0, 1, 32, len(data), offset)
+        blobs += data
+        offset += len(data)
+    out.write_bytes(header + entries + blobs)
+
+
+def write_icns(pngs: dict[int, bytes], out: Path) -> None:
+    """A macOS .icns holding PNG images, by the OSType of each size."""
+    types = {16: b"icp4", 32: b"icp5", 64: b"icp6", 128: b"ic07", 256: b"ic08", 512: b"ic09"}
+    body = b"".join(
+        t + struct.pack(">I", 8 + len(pngs[s])) + pngs[s] for s, t in types.items() if s in pngs
+    )
+    out.write_bytes(b"icns" + struct.pack(">I", 8 + len(body)) + body)
+
+
 def main() -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtGui import QGuiApplication
@@ -44,6 +70,10 @@ def main() -> int:
         out = ICONS / f"s2v-studio-{size}.png"
         render(SVG, size, out)
         print(f"wrote {out.relative_to(ICONS.parent.parent)}")
+    pngs = {size: (ICONS / f"s2v-studio-{size}.png").read_bytes() for size in SIZES}
+    write_ico(pngs, ICONS / "s2v-studio.ico")
+    write_icns(pngs, ICONS / "s2v-studio.icns")
+    print("wrote resources/icons/s2v-studio.ico, resources/icons/s2v-studio.icns")
     return 0
 
 
