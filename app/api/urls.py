@@ -61,8 +61,9 @@ def require_service_url(url: str, what: str) -> httpx.URL:
     if parsed is None:
         raise SegmindError(
             ErrorKind.invalid_input,
-            f"The {what} {short(url)!r} is not a valid http(s) address.",
-            next_step="Fix SEGMIND_API_BASE / SEGMIND_UPLOAD_URL or the address in Settings.",
+            f"The {what} {short(url)!r} is not a valid web address.",
+            next_step="Use an https:// address (fix SEGMIND_API_BASE / SEGMIND_UPLOAD_URL "
+            "or the address in Settings).",
         )
     if not safe_scheme(parsed):
         raise SegmindError(
