@@ -34,6 +34,7 @@ class SimHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "SegmindSim/1.0"
     timeout = 120  # idle keep-alive connections end eventually
+    disable_nagle_algorithm = True  # headers and body go in separate writes
 
     # set per request
     key: str | None = None

@@ -100,20 +100,21 @@ class VideoHandler(SimHandler):
     def send_file(self, path: str, start: int, count: int) -> None:
         """Write `count` bytes from `start`, paced by --throttle-bps when set."""
         bps = self.ctx.state.options.throttle_bps
+        size = max(1024, min(CHUNK, bps // 20)) if bps > 0 else CHUNK
         began = time.monotonic()
         sent = 0
         with open(path, "rb") as f:
             f.seek(start)
             while sent < count:
-                chunk = f.read(min(CHUNK, count - sent))
+                chunk = f.read(min(size, count - sent))
                 if not chunk:
                     break
-                self.wfile.write(chunk)
-                sent += len(chunk)
-                if bps > 0:
-                    ahead = sent / bps - (time.monotonic() - began)
+                if bps > 0:  # a chunk leaves once the bytes before it have had their time
+                    ahead = (sent + len(chunk)) / bps - (time.monotonic() - began)
                     if ahead > 0:
                         time.sleep(ahead)
+                self.wfile.write(chunk)
+                sent += len(chunk)
 
 
 def parse_range(header: str, size: int) -> tuple[int, int] | None:
