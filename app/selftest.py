@@ -161,58 +161,7 @@ def check_playback() -> CheckResult:
 
 
 # demo job --------------------------------------------------------------------------------
-class Simulator:
-    """The app's own Segmind simulator in a child process (docs/simulator.md)."""
-
-    def __init__(self, time_factor: float) -> None:
-        self.time_factor = time_factor
-        self.proc = None
-        self.info: dict = {}
-
-    def command(self) -> list[str]:
-        args = ["simulate", "--port", "0", "--time-factor", str(self.time_factor)]
-        if getattr(sys, "frozen", False):
-            return [sys.executable, *args]
-        return [sys.executable, "-m", "app", *args]
-
-    def start(self, timeout: float = 30.0) -> dict:
-        """Start it and wait for the JSON line that says where it listens."""
-        import subprocess
-
-        root = Path(__file__).resolve().parent.parent
-        self.proc = subprocess.Popen(
-            self.command(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            stdin=subprocess.DEVNULL,
-            cwd=None if getattr(sys, "frozen", False) else root,
-            text=True,
-        )
-        line: list[str] = []
-        reader = threading.Thread(target=lambda: line.append(self.proc.stdout.readline()))
-        reader.daemon = True
-        reader.start()
-        reader.join(timeout)
-        if not line or not line[0].strip():
-            code = self.proc.poll()
-            self.stop()
-            why = f"exited with code {code}" if code is not None else f"silent for {timeout:.0f} s"
-            raise RuntimeError(f"the simulator did not start ({why})")
-        self.info = json.loads(line[0])
-        return self.info
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except Exception:  # noqa: BLE001 - it would not stop: make it
-                self.proc.kill()
-                self.proc.wait()
-        self.proc = None
-
-
-_CURRENT_SIMULATOR: Simulator | None = None
+_CURRENT_SIMULATOR = None  # the running SimulatorProcess, for the watchdog
 
 
 @contextlib.contextmanager
@@ -235,8 +184,9 @@ def check_demo_job(time_factor: float = 0.005) -> CheckResult:
     global _CURRENT_SIMULATOR
     try:
         from app.cli import main as cli
+        from app.sim.process import SimulatorProcess
     except ImportError as exc:
-        return CheckResult("demo job", False, f"the command line is missing: {exc}")
+        return CheckResult("demo job", False, f"cannot load the command line: {exc}")
     res = resources_dir()
     portrait, voice = res / "demo" / "portrait.jpg", res / "demo" / "voice.wav"
     with tempfile.TemporaryDirectory(prefix="s2v-selftest-") as tmp:
@@ -245,18 +195,20 @@ def check_demo_job(time_factor: float = 0.005) -> CheckResult:
         (home / "config" / "settings.json").write_text(
             json.dumps({"timings": {"scale": time_factor}}), encoding="utf-8"
         )
-        sim = _CURRENT_SIMULATOR = Simulator(time_factor)
+        out, err = io.StringIO(), io.StringIO()
         try:
-            info = sim.start()
+            sim = _CURRENT_SIMULATOR = SimulatorProcess.start(time_factor=time_factor)
+        except Exception as exc:  # noqa: BLE001 - a simulator that cannot start fails the check
+            return CheckResult("demo job", False, f"the simulator did not start: {exc}")
+        try:
             env = {
                 "S2V_HOME": str(home),
-                "SEGMIND_API_KEY": info["keys"][0],
-                "SEGMIND_API_BASE": info["api_base"],
-                "SEGMIND_UPLOAD_URL": info["upload_url"],
+                "SEGMIND_API_KEY": sim.key,
+                "SEGMIND_API_BASE": sim.api_base,
+                "SEGMIND_UPLOAD_URL": sim.upload_url,
             }
             argv = ["submit", str(portrait), str(voice), "--prompt", "self-test"]
             argv += ["--wait", "--json", "--output-dir", str(out_dir)]
-            out, err = io.StringIO(), io.StringIO()
             quiet = contextlib.redirect_stdout(out), contextlib.redirect_stderr(err)
             with environment(**env), quiet[0], quiet[1]:
                 try:
@@ -268,19 +220,33 @@ def check_demo_job(time_factor: float = 0.005) -> CheckResult:
         finally:
             sim.stop()
             _CURRENT_SIMULATOR = None
+        said = (err.getvalue().strip() or out.getvalue().strip()).splitlines()
         if code != 0:
-            said = (err.getvalue().strip() or out.getvalue().strip()).splitlines()[-1:] or [""]
-            return CheckResult("demo job", False, f"the job failed (exit {code}): {said[0][:200]}")
-        videos = sorted(out_dir.rglob("*.mp4"))
-        if not videos:
-            return CheckResult("demo job", False, f"the job succeeded but no MP4 is in {out_dir}")
-        got = play(videos[0], stop_after=MIN_FRAMES)
+            last = said[-1][:200] if said else ""
+            return CheckResult("demo job", False, f"the job failed (exit {code}): {last}")
+        video = _output_path(out.getvalue())
+        if video is None or not video.is_file():
+            return CheckResult("demo job", False, f"the job succeeded but saved no video ({video})")
+        got = play(video, stop_after=MIN_FRAMES)
         if got.error or got.frames == 0:
             why = got.error or "no frame decoded"
             return CheckResult("demo job", False, f"the result video does not decode: {why}")
-        kb = videos[0].stat().st_size // 1024
+        kb = video.stat().st_size // 1024
         detail = f"uploaded, submitted, polled, downloaded {kb} KB; {got.frames}+ frames decode"
         return CheckResult("demo job", True, detail)
+
+
+def _output_path(stdout: str) -> Path | None:
+    """The `output_path` of the job the CLI printed as JSON (its last JSON line)."""
+    for line in reversed(stdout.strip().splitlines()):
+        try:
+            data = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(data, dict) and data.get("output_path"):
+            return Path(data["output_path"])
+        return None
+    return None
 
 
 # report ----------------------------------------------------------------------------------
@@ -316,8 +282,8 @@ def _watchdog(seconds: float, current: Callable[[], str]) -> threading.Timer:
 
     def fire() -> None:
         sim = _CURRENT_SIMULATOR
-        if sim and sim.proc:
-            sim.proc.kill()
+        if sim is not None:
+            sim.process.kill()
         print(f"self-test: FAIL, timed out after {seconds:.0f} s in '{current()}'", flush=True)
         os._exit(1)
 
