@@ -46,11 +46,12 @@ def main(argv: list[str] | None = None) -> int:
 class Studio:
     """One window at a time: the real one, or the demo (the first-run offer switches)."""
 
-    def __init__(self, paths) -> None:
+    def __init__(self, paths, keystore=None, *, demo_time_factor: float | None = None) -> None:
         from app.secrets import KeyStore
 
         self.paths = paths
-        self.keystore = KeyStore()
+        self.keystore = keystore or KeyStore()
+        self.demo_time_factor = demo_time_factor
         self.window = None
         self.demo_session = None
 
@@ -73,12 +74,12 @@ class Studio:
         """Show one window until it closes; "demo" when the creator asked for the demo."""
         from app.jobs.engine import Engine
         from app.settings import Settings
-        from app.ui.demo import DemoSession, prefill
+        from app.ui.demo import DEMO_TIME_FACTOR, DemoSession, prefill
         from app.ui.window import StudioWindow
 
         settings = Settings.load(self.paths)
         if demo:
-            self.demo_session = DemoSession(settings)
+            self.demo_session = DemoSession(settings, self.demo_time_factor or DEMO_TIME_FACTOR)
             try:
                 engine = await self.demo_session.start(self.paths)
             except Exception as exc:  # noqa: BLE001 - SimulatorError, OSError...

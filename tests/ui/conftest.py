@@ -90,6 +90,7 @@ def studio(qtbot, qloop, s2v_home, sim, monkeypatch):
     yield window
     window.quit()
     run_on(qtbot, qloop, engine.aclose())
+    window.preview.clear()  # release the media player before the widgets go
 
 
 class _UrlCatcher(QObject):
