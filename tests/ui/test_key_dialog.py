@@ -6,40 +6,38 @@ import pytest
 from keyring.backends import fail
 from PySide6.QtWidgets import QLineEdit
 
-from app.api.errors import ErrorKind, SegmindError
+from app.jobs.engine import Engine
 from app.secrets import ACCOUNT, ENV_KEY, SERVICE, KeyStore
+from app.settings import Settings, Timings, app_paths
 from app.ui.key_dialog import KeyDialog
-from tests.ui.conftest_parts import MemoryKeyring, qloop  # noqa: F401 - fixture
+from tests.ui import conftest_parts
+from tests.ui.conftest_parts import MemoryKeyring, run_on
 
-pytestmark = pytest.mark.usefixtures("qloop")  # asyncSlots run on a qasync loop
+qloop = conftest_parts.qloop  # fixture
 
-GOOD = "SG_simulator0000demo"
 WRONG = "SG_wrongwrongwrong1"
 
 
-class FakeEngine:
-    """FAKE stand-in for app.jobs.engine.Engine.check_key (the real engine is not merged yet)."""
-
-    def __init__(self, credits: float = 12.5) -> None:
-        self.credits = credits
-        self.checked: list[str] = []
-
-    async def check_key(self, key: str) -> float:
-        self.checked.append(key)
-        if key != GOOD:
-            raise SegmindError(ErrorKind.invalid_key, "Segmind did not accept this API key.")
-        return self.credits
-
-
 @pytest.fixture(autouse=True)
-def no_env_key(monkeypatch, tmp_path):
-    monkeypatch.delenv(ENV_KEY, raising=False)
-    monkeypatch.setenv("S2V_HOME", str(tmp_path / "home"))
+def no_env_key(s2v_home):
+    """S2V_HOME in a temp folder and no SEGMIND_* variables (tests/conftest.py)."""
+    return s2v_home
 
 
 @pytest.fixture
-def engine():
-    return FakeEngine()
+def engine(sim, s2v_home, qtbot, qloop):
+    """The real Engine, pointed at the simulator (its credits endpoint checks keys)."""
+    settings = Settings(
+        api_base=sim.api_base,
+        upload_url=sim.upload_url,
+        budget_preset="custom",
+        budget_per_minute=0,
+        timings=Timings(scale=0.005, retry_base=0.2),
+    )
+    engine = Engine(app_paths(s2v_home), settings, lambda: None)
+    engine.good_key = sim.key
+    yield engine
+    run_on(qtbot, qloop, engine.aclose())
 
 
 def make_dialog(qtbot, engine, backend):
@@ -50,40 +48,41 @@ def make_dialog(qtbot, engine, backend):
     return dialog, store
 
 
-def test_save_checks_and_shows_balance(qtbot, engine):
+def test_save_checks_and_shows_balance(qtbot, engine, sim):
     backend = MemoryKeyring()
     dialog, store = make_dialog(qtbot, engine, backend)
     assert not dialog.isModal()
     assert dialog.keyring_note.isHidden() and dialog.session_button.isHidden()
     assert not dialog.save_button.isEnabled()
-    dialog.key_edit.setText(GOOD)
+    dialog.key_edit.setText(engine.good_key)
     with qtbot.waitSignal(dialog.keyChanged) as changed:
         dialog.save_button.click()
     qtbot.waitUntil(lambda: "balance" in dialog.status.text(), timeout=5000)
-    assert "$12.50" in dialog.status.text()
+    assert "$50.00" in dialog.status.text()  # the simulator's starting credits
     assert changed.args == ["keyring"]
-    assert backend.passwords == {(SERVICE, ACCOUNT): GOOD}
-    assert engine.checked == [GOOD]
-    assert GOOD not in dialog.status.text()
+    assert backend.passwords == {(SERVICE, ACCOUNT): engine.good_key}
+    credits_calls = [e for e in sim.log() if e["path"] == "/v1/get-user-credits"]
+    assert [(e["key_present"], e["key_ok"]) for e in credits_calls] == [(True, True)]
+    assert engine.good_key not in dialog.status.text()
 
 
 def test_wrong_key_shows_error_and_keeps_previous(qtbot, engine):
     backend = MemoryKeyring()
-    backend.set_password(SERVICE, ACCOUNT, GOOD)
+    backend.set_password(SERVICE, ACCOUNT, engine.good_key)
     dialog, store = make_dialog(qtbot, engine, backend)
     dialog.key_edit.setText(WRONG)
     dialog.save_button.click()
     qtbot.waitUntil(lambda: "not saved" in dialog.status.text(), timeout=5000)
     text = dialog.status.text()
-    assert "did not accept" in text
+    assert "Segmind refused the API key" in text  # the client's message for a 401
     assert "Enter a valid Segmind API key" in text  # the next step
     assert WRONG not in text
-    assert store.key() == GOOD
+    assert store.key() == engine.good_key
 
 
 def test_remove_key(qtbot, engine):
     backend = MemoryKeyring()
-    backend.set_password(SERVICE, ACCOUNT, GOOD)
+    backend.set_password(SERVICE, ACCOUNT, engine.good_key)
     dialog, store = make_dialog(qtbot, engine, backend)
     assert dialog.remove_button.isEnabled()
     with qtbot.waitSignal(dialog.keyChanged) as changed:
@@ -106,7 +105,7 @@ def test_show_hide_key(qtbot, engine):
 def test_environment_key_wins_note(qtbot, engine, monkeypatch):
     dialog, _ = make_dialog(qtbot, engine, MemoryKeyring())
     assert dialog.env_note.isHidden()
-    monkeypatch.setenv(ENV_KEY, GOOD)
+    monkeypatch.setenv(ENV_KEY, engine.good_key)
     dialog.open()
     assert not dialog.env_note.isHidden()
     assert ENV_KEY in dialog.env_note.text()
@@ -118,13 +117,13 @@ def test_without_keyring_offers_session_only_and_writes_nothing(qtbot, engine, t
     assert not dialog.keyring_note.isHidden()
     assert "No OS keyring" in dialog.keyring_note.text()
     assert "session" in dialog.keyring_note.text()
-    dialog.key_edit.setText(GOOD)
+    dialog.key_edit.setText(engine.good_key)
     assert not dialog.save_button.isEnabled()
     assert dialog.session_button.isEnabled()
     with qtbot.waitSignal(dialog.keyChanged) as changed:
         dialog.session_button.click()
     qtbot.waitUntil(lambda: "balance" in dialog.status.text(), timeout=5000)
     assert changed.args == ["session"]
-    assert store.key() == GOOD and store.source() == "session"
+    assert store.key() == engine.good_key and store.source() == "session"
     written = [p for p in home.rglob("*") if p.is_file()] if home.exists() else []
-    assert not [p for p in written if GOOD.encode() in p.read_bytes()]
+    assert not [p for p in written if engine.good_key.encode() in p.read_bytes()]
