@@ -97,3 +97,22 @@ def assert_no_key(key: str, *things) -> None:
         texts.append(repr(getattr(thing, "__dict__", "")))
         for text in texts:
             assert key not in text, f"API key leaked in {type(thing).__name__}: {text[:200]}"
+
+
+def settled_log(sim, quiet: float = 0.03, limit: float = 2.0) -> list[dict]:
+    """The simulator's request log once it stops changing.
+
+    The simulator records a request just after writing the answer, so a client can
+    hold the answer before its log line exists.
+    """
+    import time
+
+    deadline = time.monotonic() + limit
+    last = sim.log()
+    while time.monotonic() < deadline:
+        time.sleep(quiet)
+        now = sim.log()
+        if now == last:
+            return now
+        last = now
+    return last

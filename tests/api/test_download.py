@@ -9,7 +9,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from api_helpers import run
+from api_helpers import run, settled_log
 
 from app.api.errors import ErrorKind, SegmindError
 
@@ -40,7 +40,9 @@ def finished_job(sim, api):
 
 
 def _video_gets(sim) -> list[dict]:
-    return [e for e in sim.log() if e["origin"] == "video" and e["path"].startswith("/videos/")]
+    return [
+        e for e in settled_log(sim) if e["origin"] == "video" and e["path"].startswith("/videos/")
+    ]
 
 
 def test_download_is_complete_atomic_and_reports_progress(sim, downloader, finished_job, tmp_path):

@@ -6,7 +6,7 @@ import json
 import time
 
 import pytest
-from api_helpers import assert_no_key, free_port, run
+from api_helpers import assert_no_key, free_port, run, settled_log
 
 from app.api.errors import ErrorKind, SegmindError
 
@@ -42,7 +42,7 @@ def test_missing_key_is_refused_before_any_request(sim, api):
 
     err = _raises(sim, go)
     assert err.kind == ErrorKind.invalid_key and err.sent is False
-    assert sim.log() == []
+    assert settled_log(sim) == []
 
 
 def test_wrong_key_401(sim, api):
@@ -76,7 +76,9 @@ def test_submit_refusals_from_the_service(sim, api, status, body, kind):
 
     err = _raises(sim, go)
     assert (err.kind, err.status, err.sent) == (kind, status, True)
-    assert [e["path"] for e in sim.log()].count("/v2/higgsfield-speech2video") == 1  # no retry
+    assert [e["path"] for e in settled_log(sim)].count(
+        "/v2/higgsfield-speech2video"
+    ) == 1  # no retry
 
 
 def test_unknown_model_is_retired(sim, api):
@@ -203,7 +205,7 @@ def test_server_errors_after_the_deadline(sim, api):
     err = _raises(sim, go)
     assert (err.kind, err.status) == (ErrorKind.server, 502)
     assert "error page" in err.message  # not the nginx HTML itself
-    assert len([e for e in sim.log() if e["path"].endswith("/status")]) >= 3
+    assert len([e for e in settled_log(sim) if e["path"].endswith("/status")]) >= 3
 
 
 def test_network_errors(sim, api):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from api_helpers import run
+from api_helpers import run, settled_log
 
 from app.api.errors import ErrorKind, SegmindError
 from app.api.pacing import RequestBudget
@@ -14,7 +14,7 @@ SUBMIT = "/v2/higgsfield-speech2video"
 
 
 def _entries(sim, path_part: str) -> list[dict]:
-    return [e for e in sim.log() if path_part in e["path"]]
+    return [e for e in settled_log(sim) if path_part in e["path"]]
 
 
 async def _inputs(client) -> dict:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from api_helpers import assert_no_key, free_port, run
+from api_helpers import assert_no_key, free_port, run, settled_log
 
 from app.api.client import SegmindClient
 from app.api.download import Downloader
@@ -44,7 +44,7 @@ def test_redirected_video_never_sees_the_key(sim, api, downloader, tmp_path):
             await d.download(result.output_url, tmp_path / "v.mp4")
 
     run(go())
-    hops = [e for e in sim.log() if "/cdn/" in e["path"] or e["path"].startswith("/videos/")]
+    hops = [e for e in settled_log(sim) if "/cdn/" in e["path"] or e["path"].startswith("/videos/")]
     assert [(e["origin"], e["status"]) for e in hops] == [("api", 302), ("video", 200)]
     assert not any(e["key_present"] for e in hops)
     assert (tmp_path / "v.mp4").stat().st_size > 1000
@@ -67,7 +67,9 @@ def test_the_log_would_catch_a_leaking_client(sim, api):
             await naive.get(url)
 
     run(go())
-    video = [e for e in sim.log() if e["origin"] == "video" and e["path"].startswith("/videos/")]
+    video = [
+        e for e in settled_log(sim) if e["origin"] == "video" and e["path"].startswith("/videos/")
+    ]
     assert video[-1]["key_present"] is True
 
 
@@ -81,7 +83,7 @@ def test_keyed_client_does_not_follow_redirects(sim, api):
 
     err = _error(go)
     assert err.kind == ErrorKind.malformed and "not followed" in err.message
-    assert [e["origin"] for e in sim.log()] == ["api"]
+    assert [e["origin"] for e in settled_log(sim)] == ["api"]
 
 
 @pytest.mark.parametrize(
@@ -111,7 +113,7 @@ def test_foreign_status_url_is_malformed_and_never_requested(sim, api, url):
             await client.result(url)
 
     assert _error(result).kind == ErrorKind.malformed
-    assert sim.log() == []
+    assert settled_log(sim) == []
 
 
 def test_submit_answer_pointing_elsewhere_keeps_the_request_id(sim, api):
@@ -209,7 +211,7 @@ def test_probe_url(sim, api, downloader):
     assert ctype == "audio/wav"
     assert size == Path("tests/data/voice-3s.wav").stat().st_size
     assert wrong.kind == ErrorKind.invalid_input and "not an image" in wrong.message
-    assert not any(e["key_present"] for e in sim.log() if e["origin"] == "video")
+    assert not any(e["key_present"] for e in settled_log(sim) if e["origin"] == "video")
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import tracemalloc
 
 import httpx
 import pytest
-from api_helpers import run
+from api_helpers import run, settled_log
 
 from app.api.errors import ErrorKind, SegmindError
 from app.api.uploads import UploadBody, mime_for
@@ -94,7 +94,7 @@ def test_upload_is_retried(sim, api):
             return await client.upload("tests/data/voice-3s.wav")
 
     assert run(go()).startswith(sim.video_origin)
-    statuses = [e["status"] for e in sim.log() if e["path"] == "/upload-asset"]
+    statuses = [e["status"] for e in settled_log(sim) if e["path"] == "/upload-asset"]
     assert statuses == [502, 0, 429, 200]
 
 
@@ -134,7 +134,7 @@ def test_unusable_local_files_are_refused_before_any_request(sim, api, tmp_path,
     with pytest.raises(SegmindError) as caught:
         run(go())
     assert caught.value.kind == ErrorKind.invalid_input and caught.value.sent is False
-    assert sim.log() == []
+    assert settled_log(sim) == []
 
 
 def test_upload_too_large_for_the_service(sim, api):
