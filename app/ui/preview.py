@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QImageReader, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
@@ -242,6 +243,8 @@ class PreviewPlayer(QWidget):
 
     def clear(self) -> None:
         """Forget the job and release the file (so it can be moved or deleted)."""
+        if not shiboken6.isValid(self):  # already destroyed with its window: nothing to hold
+            return
         self._job = None
         self._path = None
         self.details.show_job(None)

@@ -169,3 +169,11 @@ def test_job_without_video_shows_details_only(qtbot, preview):
     assert preview.message.text() == "No video yet."
     assert not preview.open_external.isEnabled()
     assert not preview.play_button.isEnabled()
+
+
+def test_clear_after_the_widget_was_destroyed_is_harmless(qtbot):
+    import shiboken6
+
+    p = PreviewPlayer()
+    shiboken6.delete(p)  # as when its window is deleted first
+    p.clear()
