@@ -271,7 +271,7 @@ class SegmindClient:
             raise error_for_exception(exc, what, target.host) from None
         except httpx.HTTPError as exc:
             raise malformed(
-                what, f"the request could not be made ({type(exc).__name__})."
+                what, f"the answer could not be read ({type(exc).__name__}).", sent=True
             ) from None
         reply = Reply(response.status_code, response.headers, body)
         if not 200 <= reply.status < 300:

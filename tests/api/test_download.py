@@ -200,3 +200,35 @@ def test_server_ignoring_range_restarts_from_zero(downloader, tmp_path):
     assert (tmp_path / "v.mp4").read_bytes() == payload
     assert server.requests[0][0] is None and server.requests[1][0] == f"bytes={len(payload) // 3}-"
     assert seen[-1] == len(payload)
+
+
+def test_redirect_to_plain_http_is_refused(sim, downloader, finished_job, tmp_path):
+    result, _ = finished_job
+    sim.fault("video", "respond", status=302, headers={"Location": "http://cdn.example.com/v.mp4"})
+
+    async def go():
+        async with downloader() as d:
+            await d.download(result.output_url, tmp_path / "v.mp4")
+
+    with pytest.raises(SegmindError) as caught:
+        run(go())
+    assert caught.value.kind == ErrorKind.malformed and "plain http" in caught.value.message
+
+
+def test_probe_falls_back_to_a_one_byte_get(downloader):
+    """The range-ignoring host has no HEAD (501): the probe asks for bytes=0-0 instead."""
+    payload = Path("tests/data/result-h264-5s.mp4").read_bytes()
+    server = _RangeIgnoringServer(payload)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/v.mp4"
+
+    async def go():
+        async with downloader() as d:
+            return await d.probe_url(url)
+
+    try:
+        assert run(go()) == ("video/mp4", len(payload))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert server.requests[0][0] == "bytes=0-0"
