@@ -408,7 +408,7 @@ class ImageSlot(MediaSlot):
 
     def _present_empty(self) -> None:
         self.thumb.setPixmap(QPixmap())
-        self.thumb.setText("🖼\nNo portrait" if not self.value else "🔗 Remote image")
+        self.thumb.setText("No portrait" if not self.value else "Remote image (link)")
 
     def _describe(self) -> str:
         i = self.info

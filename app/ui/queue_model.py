@@ -38,7 +38,7 @@ STATE_WORDS = {
     JobState.preparing: "Preparing",
     JobState.uploading: "Uploading",
     JobState.submitting: "Submitting",
-    JobState.queued: "Queued at Segmind",
+    JobState.queued: "Queued",
     JobState.processing: "Processing",
     JobState.downloading: "Downloading",
     JobState.completed: "Completed",
@@ -232,7 +232,9 @@ class JobTableModel(QAbstractTableModel):
         if p and job.state in (JobState.uploading, JobState.downloading):
             return f"{p[1] / 1e6:.1f} MB"
         if job.state == JobState.processing:
-            return "Rendering at Segmind"
+            return "Rendering"
+        if job.state == JobState.queued:
+            return "In Segmind's queue"
         return "…"
 
     def _elapsed(self, job: Job) -> float:

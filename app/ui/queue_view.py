@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QUrl, Signal
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -142,6 +142,14 @@ class ProgressDelegate(QStyledItemDelegate):
             )
 
 
+class StateDelegate(QStyledItemDelegate):
+    """Small state icons, whatever size the rows' thumbnails are."""
+
+    def initStyleOption(self, option, index) -> None:  # noqa: N802 - Qt API
+        super().initStyleOption(option, index)
+        option.decorationSize = QSize(16, 16)
+
+
 class QueueTable(QTableView):
     """The table itself: drags finished videos out as file URLs."""
 
@@ -196,13 +204,14 @@ class QueueView(QWidget):
             )
         )
         self.table.setItemDelegateForColumn(COL_PROGRESS, ProgressDelegate(self.table))
+        self.table.setItemDelegateForColumn(COL_STATE, StateDelegate(self.table))
         header = self.table.horizontalHeader()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(COL_PROMPT, QHeaderView.ResizeMode.Stretch)
         for col, width in (
             (COL_THUMB, THUMB_HEIGHT + 40),
-            (COL_PARAMS, 150),
-            (COL_STATE, 150),
+            (COL_PARAMS, 175),
+            (COL_STATE, 170),
             (COL_PROGRESS, 130),
             (COL_ELAPSED, 110),
             (COL_COST, 64),

@@ -418,6 +418,8 @@ class StudioWindow(QMainWindow):
             self.preview.clear()  # release the file before it is deleted
 
     def show_preview(self, job: Job | None) -> None:
+        if self._quitting:  # selection signals fire while the widgets are torn down
+            return
         if job is None:
             self.preview.clear()
         else:
