@@ -52,9 +52,7 @@ def test_download_is_complete_atomic_and_reports_progress(sim, downloader, finis
 
     async def go():
         async with downloader() as d:
-            return await d.download(
-                result.output_url, dest, seen.append and (lambda *a: seen.append(a))
-            )
+            return await d.download(result.output_url, dest, lambda *a: seen.append(a))
 
     assert run(go()) == dest
     assert sha256(dest) == job["sha256"] and dest.stat().st_size == job["size"]
