@@ -70,7 +70,9 @@ class Engine:
         demo: bool = False,
     ) -> None:
         self.paths = paths.ensure()
-        self.settings = settings.with_env()
+        # the demo talks to its own simulator only: environment overrides must not
+        # send its key (or jobs) to another host
+        self.settings = settings  # the caller's object: the window edits it in place
         self._key = key
         self.demo = demo
         self.events = EventHub()
@@ -155,12 +157,24 @@ class Engine:
                 asyncio.ensure_future(old.aclose())
         return self._client
 
+    def service(self) -> Settings:
+        """Settings with the service addresses in force: the environment wins, but not in
+        the demo, which talks to its own simulator only and must not send its key away."""
+        return self.settings if self.demo else self.settings.with_env()
+
+    def apply_settings(self) -> None:
+        """Take changed settings (budget, concurrency, addresses) into account now."""
+        self.budget.per_minute = self.settings.requests_per_minute
+        self._slots.limit = max(1, self.settings.concurrency)
+        self._client_key = None  # the next request builds a client with the new addresses
+
     def _make_client(self, key: str) -> SegmindClient:
         t = self.settings.timings
+        service = self.service()
         return SegmindClient(
             key,
-            api_base=self.settings.api_base,
-            upload_url=self.settings.upload_url,
+            api_base=service.api_base,
+            upload_url=service.upload_url,
             budget=self.budget,
             retry_base=t.s("retry_base"),
             retry_cap=t.s("retry_cap"),
@@ -236,7 +250,7 @@ class Engine:
 
     def _add(self, job: Job, force: bool, drive: bool) -> Job:
         job.demo = self.demo
-        job.simulated = self.demo or _is_loopback(self.settings.api_base)
+        job.simulated = self.demo or _is_loopback(self.service().api_base)
         fp = fingerprint(job)
         twin = self.store.completed_with(fp)
         if twin is not None and not force:

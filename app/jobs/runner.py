@@ -202,6 +202,8 @@ class JobRunner:
             # answered with a 5xx: the service did not take it; try once more, with care
             return self.t.s("retry_base") * 2
         if err.kind in (ErrorKind.network, ErrorKind.malformed) and not never_arrived:
+            # keep a request id the answer did carry, for the creator's records
+            self.job.request_id = getattr(err, "request_id", None)
             self.fail(SegmindError(ErrorKind.interrupted, MAY_BE_BILLED), JobState.interrupted)
             return None
         self.fail(err)

@@ -12,6 +12,7 @@ import logging
 from pathlib import Path
 
 from app.jobs.engine import Engine
+from app.jobs.model import JobState
 from app.settings import Paths, Settings, Timings
 from app.ui.icons import resources_dir
 
@@ -52,12 +53,23 @@ class DemoSession:
             window={},
         )
         key = self.sim.key
+        # demo=True: the engine ignores SEGMIND_API_BASE/UPLOAD_URL, so the simulator's
+        # key never follows them to another host
         self.engine = Engine(paths, settings, lambda: key, demo=True)
-        # The engine applies SEGMIND_API_BASE/UPLOAD_URL overrides; the demo must never
-        # follow them to the real service with the simulator's key.
-        self.engine.settings.api_base = self.sim.api_base
-        self.engine.settings.upload_url = self.sim.upload_url
+        self._close_stale_jobs()
         return self.engine
+
+    def _close_stale_jobs(self) -> None:
+        """Demo jobs left unfinished belonged to a simulator that has since stopped."""
+        store = self.engine.store
+        for job in store.unfinished():
+            store.move(
+                job,
+                JobState.cancelled,
+                "demo simulator gone",
+                error_code="cancelled",
+                error_message="The demo simulator that ran this job has stopped.",
+            )
 
     @property
     def key(self) -> str | None:
