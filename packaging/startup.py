@@ -10,7 +10,8 @@ then stops the process.
     python packaging/startup.py --runs 5 -- dist/s2v-studio/s2v-studio
 
 Side by side compares dist/s2v-studio/s2v-studio with `python -m app` once app/ui/main.py
-exists, and the start-up probe (dist/s2v-probe, packaging/startup_probe.py) before that.
+exists; `--probe` (or before that) the start-up probe: dist/s2v-probe (built by
+`packaging/build.py --probe`) with packaging/startup_probe.py.
 Runs alternate between the two, after one warm-up run each. Without a DISPLAY it starts Xvfb.
 """
 
@@ -75,8 +76,8 @@ def launch_time(cmd: list[str], env: dict, timeout: float = 60.0) -> float:
         return found[0]
 
 
-def default_pair() -> list[tuple[str, list[str]]]:
-    if (ROOT / "app" / "ui" / "main.py").exists():
+def default_pair(probe: bool = False) -> list[tuple[str, list[str]]]:
+    if not probe and (ROOT / "app" / "ui" / "main.py").exists():
         return [
             ("frozen", [str(ROOT / "dist" / "s2v-studio" / "s2v-studio")]),
             ("source", [sys.executable, "-m", "app"]),
@@ -106,9 +107,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--warmup", type=int, default=1)
     parser.add_argument("--max-ratio", type=float, help="exit 1 if frozen/source exceeds this")
+    parser.add_argument("--probe", action="store_true", help="time the start-up probe pair")
     parser.add_argument("command", nargs="*", help="one command to time instead of the pair")
     args = parser.parse_args(argv)
-    pairs = [("command", args.command)] if args.command else default_pair()
+    pairs = [("command", args.command)] if args.command else default_pair(args.probe)
     env, xvfb = with_display(dict(os.environ))
     try:
         for _label, cmd in pairs:
@@ -126,7 +128,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"start-up to first paint, {args.runs} runs each (platform {platform_name}):")
     for label, values in times.items():
         shown = " ".join(f"{v:.2f}" for v in values)
-        print(f"  {label:<14} median {statistics.median(values):.2f} s   runs: {shown}")
+        print(
+            f"  {label:<14} median {statistics.median(values):.2f} s  min {min(values):.2f} s"
+            f"   runs: {shown}"
+        )
     if len(pairs) == 2:
         (_, a), (_, b) = times.items()
         ratio = statistics.median(a) / statistics.median(b)
