@@ -26,6 +26,7 @@ from app.jobs.media import (
     DURATIONS,
     AudioInfo,
     check_file,
+    choose_duration,
     display_name,
     ensure_qt_app,
     file_sha256,
@@ -169,9 +170,9 @@ def inspect_audio(path: str | os.PathLike) -> AudioInfo:
             f"Use a clip of at least {MIN_SECONDS} s."
         )
     if pcm.peak < SILENT_PEAK or pcm.rms < SILENT_RMS:
-        db = 20 * math.log10(pcm.peak) if pcm.peak > 0 else -math.inf
+        level = f"loudest sample {20 * math.log10(pcm.peak):.0f} dBFS" if pcm.peak else "no sound"
         raise refuse(
-            f"{name} is silent (loudest sample {db:.0f} dBFS). "
+            f"{name} is silent ({level}). "
             f"Choose a clip with audible speech, or check the recording level."
         )
     return AudioInfo(
@@ -330,7 +331,7 @@ def _decode_here(
     if err and pcm.frames == 0:
         if "audio stream" in err:
             raise refuse(f"{name} contains no audio track, so it is not a voice clip. {FORMATS}")
-        raise refuse(f"{name} is not audio that can be decoded ({err}). {FORMATS}")
+        raise refuse(f"{name} cannot be decoded as audio ({err}). {FORMATS}")
     return pcm
 
 
@@ -347,13 +348,15 @@ def prepare_audio(info: AudioInfo, dest_dir: Path, duration: int, trim: bool) ->
     if duration not in DURATIONS:
         raise refuse(f"The video length must be 5, 10 or 15 s, not {duration}.")
     if info.seconds > duration + DURATION_GRACE and not trim:
+        fits = choose_duration(info.seconds)
         if duration == DURATIONS[-1]:
             limit = f"longer than the longest video ({duration} s)"
         else:
             limit = f"longer than the chosen video length ({duration} s)"
+        longer = f", choose a {fits} s video" if fits else ""
         raise refuse(
             f"{name} is {info.seconds:.1f} s long, {limit}. Trim it to {duration} s "
-            f"(--trim, or the Trim option) or use a shorter clip."
+            f"(--trim, or the Trim option){longer} or use a shorter clip."
         )
     cut = info.seconds > duration
     rate, channels = target_format(info.sample_rate, info.channels)
