@@ -3,7 +3,8 @@
 #   1. build dist/s2v-studio/ and the archive (packaging/build.py fails on a missed size budget);
 #   2. run the bundle's self-test offscreen inside a D-Bus session with an unlocked gnome-keyring,
 #      and check the report names SecretService (the keyring backend was collected and works);
-#   3. install the archive into a scratch HOME, run the installed launcher, uninstall, and check
+#   3. run it again with no network at all (when a network namespace can be made);
+#   4. install the archive into a scratch HOME, run the installed launcher, uninstall, and check
 #      nothing is left behind.
 # Needs (Debian): binutils dbus-daemon gnome-keyring libpulse0 libxcb-cursor0 libxcb-icccm4
 #   libxcb-keysyms1 libxcb-xinerama0 libxkbcommon-x11-0 (bundled from the build host).
@@ -41,6 +42,14 @@ fi
 if ! grep -Eq '^keyring +PASS .*SecretService' build/selftest-report.txt; then
     echo "packaging/ci.sh: the self-test did not use the SecretService keyring backend" >&2
     exit 1
+fi
+
+echo "== self-test with no network at all (a new network namespace: loopback only)"
+if command -v unshare >/dev/null && command -v ip >/dev/null && unshare -n ip link set lo up 2>/dev/null; then
+    unshare -n sh -c 'ip link set lo up && QT_QPA_PLATFORM=offscreen dist/s2v-studio/s2v-studio self-test --only playback,demo-job' \
+        2>/dev/null | tail -n 5
+else
+    echo "skipped: this machine cannot make a network namespace (needs root, unshare and ip)"
 fi
 
 echo "== install, run, uninstall (scratch HOME)"
