@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import functools
 import hashlib
 import ipaddress
 import os
@@ -101,6 +102,8 @@ def check_file(path: str | os.PathLike, what: str) -> Path:
     choose = f"Choose the {what} file again."
     try:
         st = os.stat(p)
+    except ValueError:  # an embedded NUL character
+        raise refuse(f"{name!r} is not a valid file name. {choose}") from None
     except FileNotFoundError:
         if os.path.islink(p):
             raise refuse(
@@ -231,6 +234,24 @@ def ensure_qt_app():
 _APP = None
 
 
+def _read_errors_refused(check):
+    """A file that vanishes or fails to read half-way is refused, not crashed on."""
+
+    @functools.wraps(check)
+    def run(path, *args, **kwargs):
+        try:
+            return check(path, *args, **kwargs)
+        except OSError as e:
+            where = path.path if isinstance(path, AudioInfo) else path
+            raise refuse(
+                f"{display_name(where)} could not be read ({e.strerror or e}). "
+                f"Check the file and choose it again."
+            ) from None
+
+    return run
+
+
+@_read_errors_refused
 def inspect_image(path: str | os.PathLike) -> ImageInfo:
     """Decode the portrait for real; refuse unreadable, truncated, tiny or huge images."""
     from app.jobs import image_check
@@ -238,6 +259,7 @@ def inspect_image(path: str | os.PathLike) -> ImageInfo:
     return image_check.inspect_image(path)
 
 
+@_read_errors_refused
 def inspect_audio(path: str | os.PathLike) -> AudioInfo:
     """Decode the voice clip (WAV natively, others via QAudioDecoder) and measure it.
 
@@ -248,6 +270,7 @@ def inspect_audio(path: str | os.PathLike) -> AudioInfo:
     return audio_check.inspect_audio(path)
 
 
+@_read_errors_refused
 def prepare_audio(info: AudioInfo, dest_dir: Path, duration: int, trim: bool) -> Path:
     """The WAV to upload: the original if acceptable, else a converted/trimmed copy.
 
@@ -258,6 +281,7 @@ def prepare_audio(info: AudioInfo, dest_dir: Path, duration: int, trim: bool) ->
     return audio_check.prepare_audio(info, dest_dir, duration, trim)
 
 
+@_read_errors_refused
 def waveform(path: str | os.PathLike, buckets: int = 400) -> list[float]:
     """Peak per bucket (0..1 of full scale) over the whole clip, for the waveform widget."""
     from app.jobs import audio_check
