@@ -63,6 +63,9 @@ for f in .local/bin/s2v-studio .local/share/applications/s2v-studio.desktop \
     .local/share/icons/hicolor/scalable/apps/s2v-studio.svg .local/lib/s2v-studio/uninstall.sh; do
     [ -e "$home/$f" ] || { echo "packaging/ci.sh: install did not create ~/$f" >&2; exit 1; }
 done
+if command -v desktop-file-validate >/dev/null; then
+    desktop-file-validate "$home/.local/share/applications/s2v-studio.desktop"
+fi
 HOME="$home" QT_QPA_PLATFORM=offscreen "$home/.local/bin/s2v-studio" self-test --only files,playback \
     2>/dev/null | tail -n 4
 HOME="$home" sh "$home/.local/lib/s2v-studio/uninstall.sh" --purge
