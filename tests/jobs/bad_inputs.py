@@ -117,12 +117,21 @@ def _bogus_wav(path: Path, channels: int, rate: int) -> Path:
     return path
 
 
+def _still_readable(path: Path) -> str | None:
+    """Why a chmod 000 file cannot be a bad case here: root (with its read override) reads it."""
+    try:
+        with open(path, "rb"):
+            pass
+    except PermissionError:
+        return None
+    return "running as root: chmod 000 does not stop root from reading"
+
+
 def make_bad_inputs(folder: Path) -> list[BadInput]:
     """Write the bad files into ``folder`` and return at least 30 cases."""
     d = Path(folder)
     d.mkdir(parents=True, exist_ok=True)
     img, aud = str(GOOD_IMAGE), str(GOOD_AUDIO)
-    root = hasattr(os, "geteuid") and os.geteuid() == 0
     cases: list[BadInput] = []
 
     def image(name: str, path, expect: str, **kw) -> None:
@@ -164,7 +173,7 @@ def make_bad_inputs(folder: Path) -> list[BadInput]:
         "unreadable",
         locked,
         "permission denied",
-        skip="running as root: chmod 000 does not stop root from reading" if root else None,
+        skip=_still_readable(locked),
     )
     image("unicode-name", _half(GOOD_IMAGE, d / "portrait été 头像 copy.png"), "truncated")
     image("url-file", "file:///etc/passwd", "file://")
@@ -211,7 +220,7 @@ def make_bad_inputs(folder: Path) -> list[BadInput]:
         "unreadable",
         locked,
         "permission denied",
-        skip="running as root: chmod 000 does not stop root from reading" if root else None,
+        skip=_still_readable(locked),
     )
     audio("unicode-name", write_wav(d / "voix d'été 声音 copy.wav", 3, amplitude=0), "silent")
     audio("url-ftp", "ftp://example.com/voice.wav", "ftp:")
