@@ -302,6 +302,9 @@ def main(argv: list[str] | None = None) -> int:
         "--require-keyring", action="store_true", help="fail when no usable OS keyring is found"
     )
     parser.add_argument("--timeout", type=float, default=180.0, help="give up after this long")
+    parser.add_argument(
+        "--verbose", action="store_true", help="show Qt Multimedia's and FFmpeg's messages"
+    )
     args = parser.parse_args(argv)
     wanted = [c.strip() for c in args.only.split(",")] if args.only else list(CHECKS)
     unknown = sorted(set(wanted) - set(CHECKS))
@@ -310,6 +313,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if not any(os.environ.get(v) for v in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # a terminal with no desktop: no window needed
+    if not args.verbose:
+        os.environ.setdefault("QT_LOGGING_RULES", "qt.multimedia*=false")  # FFmpeg's stream dumps
     from PySide6.QtGui import QGuiApplication
 
     app = QGuiApplication.instance() or QGuiApplication([sys.argv[0]])  # noqa: F841
@@ -339,6 +344,8 @@ def main(argv: list[str] | None = None) -> int:
     failed = [r.name for r in results if not r.ok]
     if failed:
         print(f"\nself-test: FAIL ({', '.join(failed)})")
+        if not args.verbose:
+            print("Run `s2v-studio self-test --verbose` to see Qt Multimedia's messages too.")
         return 1
     print(f"\nself-test: PASS ({len(results)} checks)")
     return 0
