@@ -53,7 +53,7 @@ else
 fi
 
 echo "== install, run, uninstall (scratch HOME)"
-archive=$(ls dist/s2v-studio-*-linux-*.tar.gz)
+archive=$("$PY" -c 'import json; print(json.load(open("build/bundle-report.json"))["archive"])')
 tar xzf "$archive" -C "$scratch"
 home="$scratch/home"
 mkdir -p "$home"
