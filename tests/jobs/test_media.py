@@ -280,3 +280,20 @@ def test_file_vanishing_before_prepare_is_refused(tmp_path):
     with pytest.raises(SegmindError) as caught:
         media.prepare_audio(info, tmp_path / "out", 5, trim=False)
     assert "voice copy.mp3" in caught.value.message
+
+
+def test_decoding_under_a_qasync_loop(qapp, tmp_path):
+    """As in the window: a qasync loop on the main thread, decodes in workers and inline."""
+    import qasync
+
+    async def main():
+        in_worker = await asyncio.to_thread(media.inspect_audio, DATA / "voice-3s.mp3")
+        inline = media.inspect_audio(DATA / "voice-3s.flac")  # helper thread, joined
+        prepared = await media.prepare_audio_async(in_worker, tmp_path, 5, trim=False)
+        return in_worker, inline, prepared
+
+    with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(qapp)) as runner:
+        in_worker, inline, prepared = runner.run(main())
+    assert in_worker.seconds == pytest.approx(3.28, abs=0.1)
+    assert inline.seconds == pytest.approx(3.28, abs=0.1)
+    assert wav_facts(prepared)[0] == pytest.approx(3.28, abs=0.1)
