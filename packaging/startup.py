@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def launch_time(cmd: list[str], env: dict, timeout: float = 60.0) -> float:
+def launch_time(cmd: list[str], env: dict, timeout: float = 30.0) -> float:
     """Seconds from launch to the `first-paint` line of one run."""
     with tempfile.TemporaryDirectory(prefix="s2v-startup-") as home:
         run_env = dict(env, S2V_STARTUP_PROBE="1", S2V_HOME=home)
@@ -62,6 +62,7 @@ def launch_time(cmd: list[str], env: dict, timeout: float = 60.0) -> float:
         reader = threading.Thread(target=read, daemon=True)
         reader.start()
         reader.join(timeout)
+        exited = proc.poll()
         try:
             os.killpg(proc.pid, signal.SIGTERM)
         except ProcessLookupError:
@@ -72,7 +73,11 @@ def launch_time(cmd: list[str], env: dict, timeout: float = 60.0) -> float:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
         if not found:
-            raise RuntimeError(f"no 'first-paint' line from {' '.join(cmd)} in {timeout:.0f} s")
+            why = f"it exited with code {exited}" if exited is not None else f"{timeout:.0f} s"
+            raise SystemExit(
+                f"startup: no 'first-paint <t>' line from {' '.join(cmd)} ({why}). The window "
+                f"must print it on its first paint when S2V_STARTUP_PROBE=1 (see this file)."
+            )
         return found[0]
 
 
