@@ -16,19 +16,27 @@ Public API (the engine and the window use these names):
   ``prepare_audio_async``.
 
 Threads and event loops (measured with PySide6 6.11.3, offscreen, 2 cores):
-QImageReader is reentrant and was checked to decode in ``asyncio.to_thread`` workers.
-QAudioDecoder is asynchronous; it is never run on a nested QEventLoop in the main
-thread (that would break a qasync loop). Each decode runs in a worker thread with its
-own local QEventLoop; the decoder object is created, used and deleted in that thread.
-This works in plain Python threads once a QCoreApplication exists (without one the
-decoder never reports and Qt logs "Qt Multimedia requires a QCoreApplication
-instance"). Called on the main thread, the sync functions start such a thread and
-join it (blocks ~5-50 ms, no nesting); called from a worker they decode in place.
-The async variants create the application on the loop thread if needed, then use
-``asyncio.to_thread``: the event loop kept ticking (1 ms timers) while a 32 s WAV was
-decoded, and three decodes ran in parallel. So we chose worker threads over awaiting
-the decoder's signals on the loop: it is one code path for the command line and the
-window, and a slow FFmpeg probe never stalls the UI.
+
+- QImageReader is reentrant: it decodes in ``asyncio.to_thread`` workers, no app needed.
+- QAudioDecoder is asynchronous. It is never run on a nested QEventLoop in the main
+  thread (that would break a qasync loop). Each decode runs in a worker thread with
+  its own local QEventLoop; the decoder is created, used and freed in that thread.
+  Called on the main thread, the sync functions start such a thread and join it
+  (blocks ~5-50 ms, nothing nested); called from a worker they decode in place.
+  Measured: to_thread decodes work under asyncio.run and under a qasync loop, three
+  ran in parallel, and 1 ms asyncio timers kept ticking during a 32 s WAV decode.
+  So we chose worker threads over awaiting the decoder's signals on the loop: one
+  code path for the command line and the window, and a slow FFmpeg probe never
+  stalls the UI.
+- The decoder needs a QCoreApplication, created on the main thread: without one it
+  never reports (Qt logs "Qt Multimedia requires a QCoreApplication instance"), and
+  one created in a worker thread decodes but segfaults at exit. So ``ensure_qt_app``
+  creates it on the main thread only; the ``*_async`` variants call it on the loop
+  thread first. A worker with no application gets a clear internal error.
+- Errors can be reported inside ``start()``, before the loop runs; a decode that
+  stalls for STALL_TIMEOUT_S is refused. Asking QAudioDecoder to downsample an MP3
+  (16 -> 8 or 11.025 kHz) never finishes, so conversion keeps the source rate when
+  it is 8-48 kHz and the waveform decodes in the native format.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import math
 import threading
 import time
 import wave
@@ -297,3 +298,28 @@ def test_decoding_under_a_qasync_loop(qapp, tmp_path):
     assert in_worker.seconds == pytest.approx(3.28, abs=0.1)
     assert inline.seconds == pytest.approx(3.28, abs=0.1)
     assert wav_facts(prepared)[0] == pytest.approx(3.28, abs=0.1)
+
+
+@pytest.mark.parametrize("width", [1, 3, 4])
+def test_8_24_32_bit_pcm_wav_is_converted_to_16_bit(width, tmp_path):
+    src = tmp_path / f"pcm{8 * width}.wav"
+    full = 2 ** (8 * width - 1) - 1
+    frames = bytearray()
+    for i in range(11025):
+        v = 0.5 * math.sin(2 * math.pi * 220 * i / 11025)
+        frames += (
+            bytes([int(128 + v * 127)])
+            if width == 1
+            else int(v * full).to_bytes(width, "little", signed=True)
+        )
+    with wave.open(str(src), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(width)
+        w.setframerate(11025)
+        w.writeframes(bytes(frames))
+    info = media.inspect_audio(src)
+    assert info.seconds == pytest.approx(1.0, abs=0.02) and info.peak == pytest.approx(
+        0.5, abs=0.02
+    )
+    out = media.prepare_audio(info, tmp_path / "out", 5, trim=False)
+    assert wav_facts(out)[1:] == (11025, 1, 2)
