@@ -48,8 +48,7 @@ done
 mkdir -p "$share/icons/hicolor/scalable/apps"
 cp "$here/share/icons/s2v-studio.svg" "$share/icons/hicolor/scalable/apps/s2v-studio.svg"
 
-# Refresh the menu and icon caches where the desktop has the tools; harmless without them.
-command -v update-desktop-database >/dev/null 2>&1 && update-desktop-database -q "$share/applications" || true
+# Menus watch the applications folder; the entry has no MimeType, so no desktop database to update.
 # Only refresh an icon cache that already exists: a new one would hide icons added later.
 [ -d "$share/icons/hicolor" ] && touch "$share/icons/hicolor" || true
 if [ -f "$share/icons/hicolor/icon-theme.cache" ] && command -v gtk-update-icon-cache >/dev/null 2>&1; then

@@ -26,7 +26,6 @@ for dir in "$share"/icons/hicolor/*/apps; do
     rmdir -p --ignore-fail-on-non-empty "$dir" 2>/dev/null || true
 done
 rm -rf "$appdir" "$appdir".new.*
-command -v update-desktop-database >/dev/null 2>&1 && update-desktop-database -q "$share/applications" || true
 # Only refresh an icon cache that already exists: a new one would hide icons added later.
 [ -d "$share/icons/hicolor" ] && touch "$share/icons/hicolor" || true
 if [ -f "$share/icons/hicolor/icon-theme.cache" ] && command -v gtk-update-icon-cache >/dev/null 2>&1; then
