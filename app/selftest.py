@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import io
 import json
 import os
@@ -71,9 +72,12 @@ def check_files() -> CheckResult:
 # keyring ---------------------------------------------------------------------------------
 def check_keyring(require: bool = False) -> CheckResult:
     """Name the keyring backend; fail if backends are missing (or, if required, unusable)."""
+    native = {"win32": "keyring.backends.Windows", "darwin": "keyring.backends.macOS"}
     try:
-        import keyring.backends.SecretService  # noqa: F401 - proves the backend was collected
-        import secretstorage  # noqa: F401
+        # the platform's own backend must be bundled (PyInstaller's keyring hook collects it)
+        importlib.import_module(native.get(sys.platform, "keyring.backends.SecretService"))
+        if sys.platform.startswith("linux"):
+            import secretstorage  # noqa: F401
 
         from app.secrets import KeyStore
     except ImportError as exc:
