@@ -13,6 +13,13 @@ from app.sim.process import SimulatorProcess  # noqa: E402
 SIM_TIME_FACTOR = 0.005  # a 330 s job takes 1.65 s
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _qt_app(qapp):
+    """The QApplication, made first on the main thread: audio decoding needs one, and no
+    test may leave a bare QCoreApplication behind for the widget tests."""
+    return qapp
+
+
 @pytest.fixture(scope="session")
 def sim_process():
     """The session's simulator (started once; tests reset it through `sim`)."""

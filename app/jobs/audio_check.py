@@ -348,22 +348,27 @@ def target_format(rate: int, channels: int) -> tuple[int, int]:
     return rate, 1 if channels == 1 else 2
 
 
+def too_long_message(name: str, seconds: float, duration: int) -> str:
+    """Why a clip does not fit the video, and the ways out."""
+    fits = choose_duration(seconds)
+    if duration == DURATIONS[-1]:
+        limit = f"longer than the longest video ({duration} s)"
+    else:
+        limit = f"longer than the chosen video length ({duration} s)"
+    longer = f", choose a {fits} s video" if fits else ""
+    return (
+        f"{name} is {seconds:.1f} s long, {limit}. Trim it to {duration} s "
+        f"(--trim, or the Trim option){longer} or use a shorter clip."
+    )
+
+
 def prepare_audio(info: AudioInfo, dest_dir: Path, duration: int, trim: bool) -> Path:
     """The WAV to upload: the original if acceptable, else a converted/trimmed copy."""
     name = display_name(info.path)
     if duration not in DURATIONS:
         raise refuse(f"The video length must be 5, 10 or 15 s, not {duration}.")
     if info.seconds > duration + DURATION_GRACE and not trim:
-        fits = choose_duration(info.seconds)
-        if duration == DURATIONS[-1]:
-            limit = f"longer than the longest video ({duration} s)"
-        else:
-            limit = f"longer than the chosen video length ({duration} s)"
-        longer = f", choose a {fits} s video" if fits else ""
-        raise refuse(
-            f"{name} is {info.seconds:.1f} s long, {limit}. Trim it to {duration} s "
-            f"(--trim, or the Trim option){longer} or use a shorter clip."
-        )
+        raise refuse(too_long_message(name, info.seconds, duration))
     cut = info.seconds > duration
     rate, channels = target_format(info.sample_rate, info.channels)
     native = info.is_wav and (rate, channels) == (info.sample_rate, info.channels)

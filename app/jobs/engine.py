@@ -301,6 +301,7 @@ class Engine:
     async def wait(self, job_id: str, until_accepted: bool = False) -> Job:
         """Until the job is finished (or accepted): drive it here or follow its owner."""
         job = self._need(job_id)
+        stalled = 0
         while True:
             job = self.store.get(job.id)
             if job.state in FINISHED or (until_accepted and job.request_id):
@@ -308,6 +309,11 @@ class Engine:
             task = self.drive(job.id, until_accepted)
             if task is not None:
                 await asyncio.shield(task)
+                stalled += 1
+                if stalled > 3:  # driven to its end here, yet not finished: a bug, say so
+                    raise SegmindError(
+                        ErrorKind.internal, f"Job {job.id} is stuck in {job.state.value}."
+                    )
                 continue
             await asyncio.sleep(min(1.0, self.settings.timings.s("poll_near_interval")))
 

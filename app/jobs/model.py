@@ -68,7 +68,13 @@ TRANSITIONS: dict[JobState, frozenset[JobState]] = {
         }
     ),
     JobState.uploading: frozenset(
-        {JobState.submitting, JobState.pending, JobState.failed, JobState.cancelled}
+        {
+            JobState.preparing,
+            JobState.submitting,
+            JobState.pending,
+            JobState.failed,
+            JobState.cancelled,
+        }
     ),
     JobState.submitting: frozenset(
         {

@@ -7,7 +7,6 @@ probed at their own host).
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import random
@@ -75,12 +74,12 @@ async def check_request(req: JobRequest, probe=None) -> Job:
         output_dir=req.output_dir,
     )
     if image_kind == "path":
-        info = await asyncio.to_thread(media.inspect_image, image)
+        info = await media.inspect_image_async(image)
         job.image_size, job.image_hash = info.size_bytes, info.sha256
     else:
         await _probe(probe, str(image), "image")
     if audio_kind == "path":
-        ainfo = await asyncio.to_thread(media.inspect_audio, audio)
+        ainfo = await media.inspect_audio_async(audio)
         job.audio_size, job.audio_hash, job.audio_seconds = (
             ainfo.size_bytes,
             ainfo.sha256,
@@ -94,14 +93,11 @@ async def check_request(req: JobRequest, probe=None) -> Job:
 
 
 def _duration_for(seconds: float, req: JobRequest, name: str) -> int:
+    from app.jobs.audio_check import too_long_message
+
     wanted = req.duration or media.choose_duration(seconds) or 15
-    if seconds > wanted + 0.05 and not req.trim:
-        longest = "" if req.duration else ", longer than the longest video (15 s)"
-        raise _refuse(
-            f"{name} is {seconds:.1f} s long{longest}; the video is {wanted} s. "
-            f"Trim it to {wanted} s (--trim, or the Trim option), choose a longer duration, "
-            "or use a shorter clip."
-        )
+    if seconds > wanted + media.DURATION_GRACE and not req.trim:
+        raise _refuse(too_long_message(name, seconds, wanted))
     return wanted
 
 

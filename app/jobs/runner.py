@@ -110,12 +110,10 @@ class JobRunner:
         self.move(JobState.preparing)
         job = self.job
         if job.audio_url is None and media.check_input_location(job.audio)[0] == "path":
-            ainfo = await asyncio.to_thread(media.inspect_audio, job.audio)
+            ainfo = await media.inspect_audio_async(job.audio)
             dest = self.engine.paths.cache / "prepared"
             dest.mkdir(parents=True, exist_ok=True)
-            prepared = await asyncio.to_thread(
-                media.prepare_audio, ainfo, dest, job.duration, job.trim
-            )
+            prepared = await media.prepare_audio_async(ainfo, dest, job.duration, job.trim)
             self.job.prepared_audio = str(prepared)
             self.save("audio prepared")
         elif job.audio_url is None:
