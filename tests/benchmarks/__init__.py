@@ -1,0 +1,1 @@
+"""Benchmarks and the torture suite (not collected by pytest): `python -m tests.benchmarks`."""
