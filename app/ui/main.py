@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
+import time
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     import qasync
     from PySide6.QtWidgets import QApplication
 
+    from app.logs import setup_logging
     from app.settings import app_paths
     from app.ui import crash
     from app.ui.icons import app_icon
@@ -38,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     app.setQuitOnLastWindowClosed(False)  # the main coroutine decides when to end
     paths = app_paths().ensure()
     studio = Studio(paths)
+    setup_logging(paths)
     crash.install(lambda: studio.window, paths, keys=studio.secrets)
     with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
         return runner.run(studio.run(demo=args.demo))
@@ -100,6 +104,8 @@ class Studio:
         window.demoRequested.connect(to_demo)
         if demo:
             prefill(window)
+        if os.environ.get("S2V_STARTUP_PROBE") == "1":
+            report_first_paint(window)
         window.show()
         try:
             await engine.start()
@@ -115,3 +121,19 @@ class Studio:
             self.window = None
             window.deleteLater()
         return "demo" if wants_demo else "quit"
+
+
+def report_first_paint(window) -> None:
+    """Start-up measurement (packaging/startup.py): print `first-paint <epoch>` once, on
+    the window's first paint."""
+    from PySide6.QtCore import QEvent, QObject
+
+    class FirstPaint(QObject):
+        def eventFilter(self, obj, event):  # noqa: N802 - Qt's name
+            if event.type() == QEvent.Type.Paint:
+                print(f"first-paint {time.time():.6f}", flush=True)
+                obj.removeEventFilter(self)
+            return False
+
+    window._first_paint = FirstPaint(window)
+    window.installEventFilter(window._first_paint)

@@ -413,7 +413,7 @@ class StudioWindow(QMainWindow):
             self.bridge.remove(job_id, delete_files=True)
 
     def _release_preview(self, job_id: str) -> None:
-        shown = getattr(self.preview, "_job", None)
+        shown = self.preview.current_job()
         if shown is not None and shown.id == job_id:
             self.preview.clear()  # release the file before it is deleted
 
@@ -483,9 +483,10 @@ class StudioWindow(QMainWindow):
 
     def on_settings_changed(self) -> None:
         s, e = self.settings, self.engine.settings
-        if not self.demo:  # the demo keeps its own prices and folder
-            e.prices, e.output_dir = s.prices, s.output_dir
-        e.spend_threshold, e.notifications = s.spend_threshold, s.notifications
+        if e is s:  # the engine shares the window's settings: budget, concurrency, folder
+            self.engine.apply_settings()
+        else:  # the demo keeps its own prices, folder and budget
+            e.spend_threshold, e.notifications = s.spend_threshold, s.notifications
         self.tray.notifications = s.notifications
         self.update_money()
         self.model.dataChanged.emit(
