@@ -112,6 +112,7 @@ def start_sim(**options):
     from app.sim.process import SimulatorProcess
 
     options.setdefault("keys", [BENCH_KEY])
+    options.setdefault("credits", 1_000_000.0)  # hundreds of jobs per run
     return SimulatorProcess.start(**options)
 
 

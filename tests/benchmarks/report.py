@@ -66,7 +66,7 @@ def summary(families: list[Family]) -> list[str]:
     lines = [
         "## Benchmarks",
         "",
-        f"`{COMMAND}` (about 8 minutes on 2 cores; `--quick` for a smoke run, `--only NAME` "
+        f"`{COMMAND}` (about 5 minutes on 2 cores; `--quick` for a smoke run, `--only NAME` "
         "for one family) measures the app against the built-in simulator and writes "
         "[docs/benchmarks.md](docs/benchmarks.md), each figure beside a reference measured "
         "in the same run. Latest full run:",
@@ -176,6 +176,31 @@ def render(families: list[Family], seconds: float, quick: bool) -> str:
 # Why a target is missed and the fix, from profiling the benchmark runs (a watchdog thread
 # sampled the main thread's stack whenever the heartbeat was over 20 ms late).
 WHY = {
+    "app window, empty store": (
+        "a bare PySide6 window paints in ~0.16 s; the app pays ~0.2 s more for importing "
+        "its own stack before the first paint (app.ui.window pulls app.jobs.engine -> "
+        "app.api.client -> httpx (~45 ms) and asyncio/qasync (~50 ms), plus every dialog "
+        "module), ~0.1 s creating PySide6 enums and ~0.09 s in `StudioWindow._build` "
+        "(cProfile up to the first Paint event). 1.5x of a bare window (~0.25 s) leaves no "
+        "room for that. Fix in app/ui/main.py `Studio.session` and app/ui/window.py: show the "
+        "window first and attach the engine after the first paint (import "
+        "app.jobs.engine/httpx inside a `QTimer.singleShot(0, ...)` step, "
+        "`StudioWindow.attach(engine)`), and import the dialogs (settings, key, preview "
+        "with QtMultimedia, crash) on first use rather than at module level."
+    ),
+    "app window, 10,000 jobs": (
+        "with 10,000 jobs the window's construction takes ~1.7 s under cProfile: "
+        "app/ui/queue_view.py `QueueView.__init__` ~1.0 s (`table.sortByColumn` on the "
+        "JobFilterProxy sorts all 10,000 rows through ~157,000 Python `JobTableModel.data` "
+        "calls), app/jobs/store.py `JobStore.all` ~0.33 s (json.loads + Job() for every row, "
+        "for `engine.jobs()`), and `JobStore.spent_since` ~0.25 s (parses every costed row "
+        "again for `StudioWindow.update_money`). Fix: load the newest ~200 jobs plus every "
+        "unfinished one at start and the rest on demand (`canFetchMore`/`fetchMore` in "
+        "JobTableModel, `JobStore.all(limit=..., before=...)`); sort in SQL (`ORDER BY "
+        "created_at DESC` is already there: start unsorted in the proxy, or give data() a "
+        "cheap SortRole from a precomputed key); compute the month's spend with `SELECT "
+        "SUM(cost) ... WHERE finished_at >= ?` (add a `demo` column) instead of parsing JSON."
+    ),
     "heartbeat lateness": (
         "the long stalls of the UI thread come from three places. (1) httpcore's connection "
         "pool: with ~200 polls in flight, every request scans every pooled connection "

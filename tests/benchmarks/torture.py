@@ -128,7 +128,7 @@ def kills(ctx: Context, sim, media, fam: Family, randoms: int) -> None:
         named.append((point, kill_round(sim, ctx, media, f"point-{point}", point=point)))
     sim.config(throttle_bps=0)
     rng = random.Random(20261125)
-    delays = [rng.uniform(0.5, 3.5) for _ in range(randoms)]
+    delays = [rng.uniform(0.4, 3.0) for _ in range(randoms)]
     with ThreadPoolExecutor(3) as pool:
         rand = list(
             pool.map(lambda a: kill_round(sim, ctx, media, f"random-{a[0]}", delay=a[1]),
@@ -154,7 +154,7 @@ def kills(ctx: Context, sim, media, fam: Family, randoms: int) -> None:
     fam.notes.append(
         "Named points: "
         + "; ".join(f"{p}: {r['state']}" for p, r in named)
-        + f". Random delays 0.5-3.5 s after launch (a job takes {330 * SCALE:.2f} s at the "
+        + f". Random delays 0.4-3.0 s after launch (a job takes {330 * SCALE:.2f} s at the "
         "simulator's time factor), three rounds at a time."
     )
 
