@@ -14,9 +14,11 @@ from PySide6.QtCore import QEvent, QObject, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QImageReader, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QSlider,
     QStyle,
@@ -53,11 +55,23 @@ class JobDetails(QWidget):
         self.params = QLabel()
         self.params.setWordWrap(True)
         self.params.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        lay = QVBoxLayout(self)
+        # In a scroll area: a long prompt or a short window must not squeeze the
+        # thumbnail into the labels below it.
+        inner = QWidget()
+        lay = QVBoxLayout(inner)
+        lay.setContentsMargins(0, 0, 0, 0)
         for w in (self.badge, self.thumbnail, self.audio, self.params):
             lay.addWidget(w)
         lay.addStretch(1)
-        self.setMinimumWidth(THUMB_SIZE + 20)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(inner)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        self.setMinimumWidth(THUMB_SIZE + 30)
 
     def show_job(self, job: Job | None) -> None:
         self.badge.setVisible(bool(job and job.demo))

@@ -9,7 +9,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from api_helpers import run, settled_log
+from tests.api.api_helpers import run, settled_log
 
 from app.api.errors import ErrorKind, SegmindError
 

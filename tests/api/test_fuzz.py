@@ -12,7 +12,7 @@ import json
 import string
 
 import httpx
-from api_helpers import FAST, run
+from tests.api.api_helpers import FAST, run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from api_helpers import run, settled_log
+from tests.api.api_helpers import run, settled_log
 
 from app.api.errors import ErrorKind, SegmindError
 from app.api.pacing import RequestBudget

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from api_helpers import assert_no_key, free_port, run, settled_log
+from tests.api.api_helpers import assert_no_key, free_port, run, settled_log
 
 from app.api.client import SegmindClient
 from app.api.download import Downloader

@@ -9,7 +9,7 @@ import tracemalloc
 
 import httpx
 import pytest
-from api_helpers import run, settled_log
+from tests.api.api_helpers import run, settled_log
 
 from app.api.errors import ErrorKind, SegmindError
 from app.api.uploads import UploadBody, mime_for
