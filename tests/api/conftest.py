@@ -6,10 +6,10 @@ Everything talks to the session's simulator over real HTTP on 127.0.0.1 (tests/c
 from __future__ import annotations
 
 import pytest
-from tests.api.api_helpers import FAST, TcpRelay, free_port
 
 from app.api.client import SegmindClient
 from app.api.download import Downloader
+from tests.api.api_helpers import FAST, TcpRelay, free_port
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ import threading
 from pathlib import Path
 
 import pytest
-from tests.api.api_helpers import run, settled_log
 
 from app.api.errors import ErrorKind, SegmindError
+from tests.api.api_helpers import run, settled_log
 
 
 def sha256(path) -> str:

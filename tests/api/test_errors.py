@@ -6,9 +6,9 @@ import json
 import time
 
 import pytest
-from tests.api.api_helpers import assert_no_key, free_port, run, settled_log
 
 from app.api.errors import ErrorKind, SegmindError
+from tests.api.api_helpers import assert_no_key, free_port, run, settled_log
 
 IMAGE, AUDIO = "tests/data/portrait-astronaut.png", "tests/data/voice-3s.wav"
 

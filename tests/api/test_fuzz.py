@@ -12,7 +12,6 @@ import json
 import string
 
 import httpx
-from tests.api.api_helpers import FAST, run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,6 +19,7 @@ from app.api.client import SegmindClient
 from app.api.errors import ErrorKind, SegmindError
 from app.api.failures import NOT_JSON, decode_json
 from app.api.models import Credits, JobResult, JobStatus, Submission
+from tests.api.api_helpers import FAST, run
 
 STATUSES = st.one_of(
     st.sampled_from(

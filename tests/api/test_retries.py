@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 
 import pytest
-from tests.api.api_helpers import run, settled_log
 
 from app.api.errors import ErrorKind, SegmindError
 from app.api.pacing import RequestBudget
+from tests.api.api_helpers import run, settled_log
 
 SUBMIT = "/v2/higgsfield-speech2video"
 

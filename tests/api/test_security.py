@@ -11,11 +11,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from tests.api.api_helpers import assert_no_key, free_port, run, settled_log
 
 from app.api.client import SegmindClient
 from app.api.download import Downloader
 from app.api.errors import ErrorKind, SegmindError
+from tests.api.api_helpers import assert_no_key, free_port, run, settled_log
 
 
 def _error(coro) -> SegmindError:

@@ -9,10 +9,10 @@ import tracemalloc
 
 import httpx
 import pytest
-from tests.api.api_helpers import run, settled_log
 
 from app.api.errors import ErrorKind, SegmindError
 from app.api.uploads import UploadBody, mime_for
+from tests.api.api_helpers import run, settled_log
 
 
 async def _fetch(url: str) -> httpx.Response:
