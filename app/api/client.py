@@ -34,7 +34,8 @@ from app.api.uploads import UploadBody, mime_for
 from app.api.urls import origin, parse_url, require_service_url, safe_scheme, short
 
 MODEL = "higgsfield-speech2video"
-MAX_REPLY_BYTES = 1024 * 1024  # a JSON answer bigger than this is not Segmind's
+MAX_REPLY_BYTES = 1024 * 1024
+MAX_CONNECTIONS = 8  # a JSON answer bigger than this is not Segmind's
 _UPLOAD_FLOOR_BPS = 50_000  # slowest upload speed allowed before the total timeout hits
 _RETRYABLE_GET = (ErrorKind.network, ErrorKind.rate_limited, ErrorKind.server)
 
@@ -89,6 +90,9 @@ class SegmindClient:
         self.request_timeout = request_timeout
         self.on_retry = on_retry
         self._backoff = Backoff(retry_base, retry_cap)
+        # A few requests at a time: with hundreds of polls in flight, httpcore's pool
+        # scans every waiting request on each change and stalls the (UI) loop.
+        self._in_flight = asyncio.Semaphore(MAX_CONNECTIONS)
         self._api_origin = origin(api)
         self._upload_origin = origin(upload)
         # transport: tests only (httpx.MockTransport for fuzzing); None = real network.
@@ -96,7 +100,11 @@ class SegmindClient:
             follow_redirects=False,
             trust_env=True,
             timeout=httpx.Timeout(request_timeout, connect=max(1.0, request_timeout / 2)),
-            limits=httpx.Limits(keepalive_expiry=keepalive_expiry),
+            limits=httpx.Limits(
+                max_connections=MAX_CONNECTIONS,
+                max_keepalive_connections=MAX_CONNECTIONS,
+                keepalive_expiry=keepalive_expiry,
+            ),
             headers={"user-agent": "s2v-studio", "accept": "application/json"},
             transport=transport,
         )
@@ -255,6 +263,10 @@ class SegmindClient:
             content = content.stream()
         if content is not None:
             headers["content-type"] = "application/json"
+        async with self._in_flight:
+            return await self._send_now(what, method, url, target, headers, content, timeout)
+
+    async def _send_now(self, what, method, url, target, headers, content, timeout) -> Reply:
         if self.budget is not None:
             await self.budget.acquire()
         try:

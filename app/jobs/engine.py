@@ -99,8 +99,9 @@ class Engine:
         self.resume_all = resume
         self._background.append(asyncio.ensure_future(self._heartbeat()))
         if resume:
-            for job in reversed(self.store.unfinished()):
-                self.drive(job.id)
+            # spread the first requests of many resumed jobs over a few seconds
+            for i, job in enumerate(reversed(self.store.unfinished())):
+                self.drive(job.id, delay=min(i * 0.02, 3.0))
 
     async def aclose(self) -> None:
         """Stop driving (jobs stay resumable), release leases, close clients."""
@@ -267,7 +268,9 @@ class Engine:
             self.drive(job.id)
         return job
 
-    def drive(self, job_id: str, until_accepted: bool = False) -> asyncio.Task | None:
+    def drive(
+        self, job_id: str, until_accepted: bool = False, delay: float = 0.0
+    ) -> asyncio.Task | None:
         """Start driving a job in this process if nobody alive drives it."""
         if job_id in self._tasks:
             return self._tasks[job_id]
@@ -278,6 +281,7 @@ class Engine:
             self.store.release(job_id)
             return None
         runner = JobRunner(self, job)
+        runner.delay = delay
         task = asyncio.ensure_future(self._drive(runner, until_accepted))
         self._tasks[job_id] = task
         self._runners[job_id] = runner

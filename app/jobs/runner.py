@@ -41,6 +41,7 @@ class JobRunner:
         self.job = job
         self.t = engine.settings.timings
         self.cancel_after_submit = False
+        self.delay = 0.0  # before the first step (spreads resumed jobs' first requests)
 
     # helpers ---------------------------------------------------------------
     def move(self, to: JobState, note: str | None = None, **changes) -> None:
@@ -86,6 +87,9 @@ class JobRunner:
         return self.job
 
     async def _run(self, until_accepted: bool) -> None:
+        if self.delay:
+            await self.sleep(self.delay)
+            self.refresh()
         state = self.job.state
         if state in (JobState.pending, JobState.preparing, JobState.uploading):
             await self.prepare()
