@@ -2,49 +2,24 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
-import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest  # noqa: E402
-import qasync  # noqa: E402
 from PySide6.QtCore import QObject, QUrl, Slot  # noqa: E402
 from PySide6.QtGui import QDesktopServices  # noqa: E402
+
+from tests.ui import conftest_parts  # noqa: E402
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 SCALE = 0.005  # matches the session simulator's time factor (tests/conftest.py)
 
 
-@pytest.fixture
-def qloop(qapp):
-    """A qasync loop marked as running: any Qt event processing (qtbot.waitUntil) runs it.
-
-    Never call qtbot.wait* inside an async def test; drive coroutines with `run_on`.
-    """
-    loop = qasync.QEventLoop(qapp)
-    asyncio.set_event_loop(loop)
-    asyncio.events._set_running_loop(loop)
-    yield loop
-    pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
-    for t in pending:
-        t.cancel()
-    deadline = time.monotonic() + 2
-    while any(not t.done() for t in pending) and time.monotonic() < deadline:
-        qapp.processEvents()
-    asyncio.events._set_running_loop(None)
-    loop.close()
-    asyncio.set_event_loop(None)
-
-
-def run_on(qtbot, loop, coro, timeout_ms: int = 10000):
-    """Run a coroutine on the qasync loop by pumping Qt events; return its result."""
-    task = loop.create_task(coro)
-    qtbot.waitUntil(task.done, timeout=timeout_ms)
-    return task.result()
+qloop = conftest_parts.qloop  # fixture: a qasync loop pumped by qtbot
+run_on = conftest_parts.run_on
 
 
 @pytest.fixture
