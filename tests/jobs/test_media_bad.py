@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -55,6 +59,44 @@ def shown_name(text: str) -> str:
     return text[:60] if ":" in text and not text.startswith("/") else Path(text).name
 
 
+_CHECK = """
+import json, sys
+from app.api.errors import SegmindError
+from app.jobs import media
+side, path = sys.argv[1], sys.argv[2]
+try:
+    media.inspect_image(path) if side == "image" else media.inspect_audio(path)
+    print(json.dumps([None, "accepted"]))
+except SegmindError as e:
+    print(json.dumps([e.kind.value, e.message]))
+"""
+
+
+def refused_without_dac_override(case) -> tuple[str | None, str]:
+    caps = "-dac_override,-dac_read_search"
+    out = subprocess.run(
+        [
+            "setpriv",
+            f"--bounding-set={caps}",
+            f"--inh-caps={caps}",
+            "--",
+            sys.executable,
+            "-c",
+            _CHECK,
+            case.side,
+            case.bad,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).resolve().parents[2],
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    lines = [x for x in out.stdout.splitlines() if x.startswith("[")]
+    assert lines, out.stderr
+    return tuple(json.loads(lines[-1]))
+
+
 def test_corpus_is_big_enough_and_names_are_unique():
     assert len(NAMES) >= 30
     assert len(set(NAMES)) == len(NAMES)
@@ -65,7 +107,14 @@ def test_corpus_is_big_enough_and_names_are_unique():
 def test_bad_input_is_refused(name, corpus, tmp_path):
     case = corpus[name]
     if case.skip:
-        pytest.skip(case.skip)
+        # Root reads any file: check the unreadable one as root without the capabilities
+        # that bypass file permissions (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH).
+        if os.geteuid() != 0 or not shutil.which("setpriv"):
+            pytest.skip(case.skip)
+        kind, message = refused_without_dac_override(case)
+        assert kind == ErrorKind.invalid_input.value
+        assert case.expect in message and shown_name(case.bad) in message
+        return
     good = "audio" if case.side == "image" else "image"
     assert check_side(case, good, tmp_path) is None, f"the good {good} was refused"
     error = check_side(case, case.side, tmp_path)
