@@ -135,3 +135,39 @@ def test_no_prompt_when_stdin_is_not_a_terminal_and_no_key(cli, media, home):
     assert proc.returncode == 3
     assert "API key" in proc.stderr
     assert os.listdir(home)  # S2V_HOME used; nothing hung waiting for input
+
+
+def test_unreachable_https_input_is_invalid_input(cli, media, sim):
+    proc = cli(
+        "submit",
+        "https://127.0.0.1:9/portrait.png",
+        media / "voice-3s.wav",
+        "--prompt",
+        "x",
+        "--json",
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert "127.0.0.1:9" in proc.stderr
+    assert sim.submits() == []
+
+
+def test_https_input_is_passed_through_without_upload(cli, media, sim):
+    import httpx
+
+    with open(media / "portrait-astronaut.png", "rb") as f:
+        up = httpx.post(
+            sim.upload_url,
+            headers={"x-api-key": sim.key},
+            json={
+                "data_urls": [
+                    "data:image/png;base64," + __import__("base64").b64encode(f.read()).decode()
+                ]
+            },
+        )
+    url = (up.json().get("file_urls") or up.json()["urls"])[0]
+    proc = cli("submit", url, media / "voice-3s.wav", "--prompt", "x", "--wait", "--json")
+    assert proc.returncode == 0, proc.stderr
+    job = one(proc)
+    assert sim.job(job["request_id"])["image_url"] == url  # not uploaded again
+    uploads = [e for e in sim.log() if e["path"].endswith("/upload-asset")]
+    assert len(uploads) == 2  # ours above, and the voice clip: never the portrait
