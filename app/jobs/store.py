@@ -19,7 +19,7 @@ from pathlib import Path
 
 from app.jobs.model import FINISHED, TRANSITIONS, Job, JobState, TransitionError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _MIGRATIONS = {
     1: """
@@ -48,6 +48,12 @@ _MIGRATIONS = {
         ALTER TABLE jobs ADD COLUMN owner TEXT;
         ALTER TABLE jobs ADD COLUMN lease_until REAL;
         CREATE INDEX jobs_created ON jobs(created_at);
+    """,
+    # the month's spend as one SQL SUM, without parsing every job's JSON
+    3: """
+        ALTER TABLE jobs ADD COLUMN demo INTEGER NOT NULL DEFAULT 0;
+        UPDATE jobs SET demo = CASE WHEN json_extract(data, '$.demo') THEN 1 ELSE 0 END;
+        CREATE INDEX jobs_finished ON jobs(finished_at);
     """,
 }
 
@@ -156,6 +162,22 @@ class JobStore:
             sql += f" LIMIT {int(limit)}"
         return [_job_from_row(r[0]) for r in self._db.execute(sql, args)]
 
+    def page(self, limit: int, after: Job | None = None) -> list[Job]:
+        """The newest `limit` jobs older than `after` (newest first; None: from the top).
+
+        Keyset paging: jobs added or deleted meanwhile never shift the next page.
+        """
+        sql, args = "SELECT data FROM jobs", []
+        if after is not None:
+            sql += " WHERE created_at < ? OR (created_at = ? AND id < ?)"
+            args += [after.created_at, after.created_at, after.id]
+        sql += " ORDER BY created_at DESC, id DESC LIMIT ?"
+        return [_job_from_row(r[0]) for r in self._db.execute(sql, [*args, int(limit)])]
+
+    def count(self) -> int:
+        """How many jobs the store holds."""
+        return self._db.execute("SELECT COUNT(*) FROM jobs").fetchone()[0]
+
     def unfinished(self) -> list[Job]:
         return self.all(set(JobState) - FINISHED)
 
@@ -173,14 +195,12 @@ class JobStore:
         return _job_from_row(row[0]) if row else None
 
     def spent_since(self, t: float, demo: bool = False) -> float:
-        total = 0.0
-        for (data,) in self._db.execute(
-            "SELECT data FROM jobs WHERE cost IS NOT NULL AND finished_at >= ?", (t,)
-        ):
-            job = _job_from_row(data)
-            if job.demo == demo:
-                total += job.cost or 0.0
-        return total
+        """Dollars of jobs finished since `t` (demo jobs, or real ones)."""
+        row = self._db.execute(
+            "SELECT SUM(cost) FROM jobs WHERE cost IS NOT NULL AND finished_at >= ? AND demo = ?",
+            (t, int(bool(demo))),
+        ).fetchone()
+        return float(row[0] or 0.0)
 
     def log(self, job_id: str) -> list[tuple[float, str, str | None]]:
         return list(
@@ -246,7 +266,7 @@ class JobStore:
         if insert:
             self._db.execute(
                 "INSERT INTO jobs(id, state, request_id, created_at, updated_at, finished_at,"
-                " cost, fingerprint, data) VALUES (?,?,?,?,?,?,?,?,?)",
+                " cost, fingerprint, demo, data) VALUES (?,?,?,?,?,?,?,?,?,?)",
                 (
                     job.id,
                     job.state.value,
@@ -256,19 +276,21 @@ class JobStore:
                     job.finished_at,
                     job.cost,
                     fingerprint,
+                    int(bool(job.demo)),
                     data,
                 ),
             )
         else:
             self._db.execute(
                 "UPDATE jobs SET state=?, request_id=?, updated_at=?, finished_at=?, cost=?,"
-                " data=? WHERE id=?",
+                " demo=?, data=? WHERE id=?",
                 (
                     job.state.value,
                     job.request_id,
                     job.updated_at,
                     job.finished_at,
                     job.cost,
+                    int(bool(job.demo)),
                     data,
                     job.id,
                 ),
@@ -277,22 +299,33 @@ class JobStore:
     # leases ----------------------------------------------------------------
     def acquire(self, job_id: str, seconds: float) -> bool:
         """Take the job for this process unless a live owner holds it."""
+        return job_id in self.acquire_many([job_id], seconds)
+
+    def acquire_many(self, job_ids: Iterable[str], seconds: float) -> set[str]:
+        """Take several jobs in one transaction (one fsync); returns the ids taken."""
+        job_ids = list(dict.fromkeys(job_ids))
+        if not job_ids:
+            return set()
         now = time.time()
+        taken: set[str] = set()
         with self._tx():
-            row = self._db.execute(
-                "SELECT owner, lease_until FROM jobs WHERE id=?", (job_id,)
-            ).fetchone()
-            if row is None:
-                return False
-            owner, until = row
-            held = owner and owner != self.owner and (until or 0) > now
-            if held and owner_alive(owner) is not False:
-                return False
-            self._db.execute(
-                "UPDATE jobs SET owner=?, lease_until=? WHERE id=?",
-                (self.owner, now + seconds, job_id),
-            )
-        return True
+            for start in range(0, len(job_ids), 500):  # SQLite's bound-parameter limit
+                chunk = job_ids[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                rows = self._db.execute(
+                    f"SELECT id, owner, lease_until FROM jobs WHERE id IN ({marks})", chunk
+                ).fetchall()
+                for job_id, owner, until in rows:
+                    held = owner and owner != self.owner and (until or 0) > now
+                    if held and owner_alive(owner) is not False:
+                        continue
+                    taken.add(job_id)
+            if taken:
+                self._db.executemany(
+                    "UPDATE jobs SET owner=?, lease_until=? WHERE id=?",
+                    [(self.owner, now + seconds, job_id) for job_id in taken],
+                )
+        return taken
 
     def owner_of(self, job_id: str) -> str | None:
         """The live owner of a job's lease, or None."""
