@@ -1,11 +1,14 @@
 """The queue as a table: one row per job, newest first; progress ticks touch single cells.
 
-The model mirrors the engine's store (engine.jobs()); it never resets on a change. Thumbnails
-are decoded once per image, already scaled, and shared between rows.
+The model mirrors the engine's store; it never resets on a change. With a store (`load`) it
+holds the newest jobs and every unfinished one at once, and reads older history in small
+chunks: on demand (fetchMore, when the view scrolls there) and in idle time. Thumbnails are
+decoded off the UI thread, once per image, already scaled, and shared between rows.
 """
 
 from __future__ import annotations
 
+import bisect
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -14,13 +17,17 @@ from PySide6.QtCore import (
     QAbstractTableModel,
     QMimeData,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     QSize,
     QSortFilterProxyModel,
     Qt,
+    QThreadPool,
+    QTimer,
     QUrl,
+    Signal,
 )
-from PySide6.QtGui import QIcon, QImageReader, QPixmap
+from PySide6.QtGui import QColor, QIcon, QImage, QImageReader, QPixmap
 
 from app.jobs.model import ACTIVE, Job, JobState
 from app.ui.icons import icon
@@ -65,34 +72,93 @@ def mmss(seconds: float) -> str:
     return f"{m}:{s:02d}"
 
 
-class ThumbnailCache:
-    """Small, pre-scaled portraits by path: decoded once, reused by every row and repaint."""
+def _decode(path: str, height: int, ratio: float) -> QImage | None:
+    """Read an image already scaled down to thumbnail size (runs on a worker thread)."""
+    if "://" in path or not Path(path).is_file():
+        return None
+    reader = QImageReader(path)
+    reader.setDecideFormatFromContent(True)
+    size = reader.size()
+    if size.isValid():
+        target = int(height * ratio)
+        reader.setScaledSize(
+            size.scaled(QSize(target * 4, target), Qt.AspectRatioMode.KeepAspectRatio)
+        )
+    image = reader.read()
+    return None if image.isNull() else image
 
-    def __init__(self, height: int = THUMB_HEIGHT, ratio: float = 2.0) -> None:
+
+class _Decoder(QObject):
+    """One worker thread for thumbnails, shared by every cache and never deleted, so a
+    decode that finishes after its model has gone has somewhere safe to report to."""
+
+    decoded = Signal(str, object)  # path, QImage | None (queued to the UI thread)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pool = QThreadPool()
+        self.pool.setMaxThreadCount(1)  # one big PNG at a time: the other core stays free
+
+    def start(self, path: str, height: int, ratio: float) -> None:
+        self.pool.start(lambda: self.decoded.emit(path, _decode(path, height, ratio)))
+
+
+_decoder: _Decoder | None = None
+
+
+def _the_decoder() -> _Decoder:
+    global _decoder
+    if _decoder is None:
+        _decoder = _Decoder()
+    return _decoder
+
+
+class ThumbnailCache(QObject):
+    """Small, pre-scaled portraits by path: decoded once on a worker thread, then shared.
+
+    `get` never blocks: it answers PENDING until the decode is done, then `ready(path)`
+    fires (on the UI thread) and later calls answer the pixmap, or None if unreadable.
+    """
+
+    ready = Signal(str)
+    PENDING = object()
+
+    def __init__(self, height: int = THUMB_HEIGHT, ratio: float = 2.0, parent=None) -> None:
+        super().__init__(parent)
         self.height, self.ratio = height, ratio
         self._pixmaps: dict[str, QPixmap | None] = {}
+        self._pending: set[str] = set()
         self.decodes = 0
+        self._decoder = _the_decoder()
+        self._decoder.decoded.connect(self._store, Qt.ConnectionType.QueuedConnection)
 
-    def get(self, path: str) -> QPixmap | None:
+    def get(self, path: str):
+        """The thumbnail, None (no picture: online or unreadable) or PENDING."""
         if path in self._pixmaps:
             return self._pixmaps[path]
+        if "://" in path:
+            self._pixmaps[path] = None
+            return None
+        if path not in self._pending:
+            self._pending.add(path)
+            self._decoder.start(path, self.height, self.ratio)
+        return self.PENDING
+
+    def _store(self, path: str, image: QImage | None) -> None:
+        if path not in self._pending:  # another cache's picture
+            return
+        self._pending.discard(path)
+        self.decodes += 1
         pix = None
-        if "://" not in path and Path(path).is_file():
-            reader = QImageReader(path)
-            reader.setDecideFormatFromContent(True)
-            size = reader.size()
-            if size.isValid():
-                target = int(self.height * self.ratio)
-                reader.setScaledSize(
-                    size.scaled(QSize(target * 4, target), Qt.AspectRatioMode.KeepAspectRatio)
-                )
-            image = reader.read()
-            self.decodes += 1
-            if not image.isNull():
-                pix = QPixmap.fromImage(image)
-                pix.setDevicePixelRatio(self.ratio)
+        if image is not None:
+            pix = QPixmap.fromImage(image)
+            pix.setDevicePixelRatio(self.ratio)
         self._pixmaps[path] = pix
-        return pix
+        self.ready.emit(path)
+
+    def wait(self, msecs: int = 5000) -> bool:
+        """Block until queued decodes are done (tests); results still arrive queued."""
+        return self._decoder.pool.waitForDone(msecs)
 
 
 class JobTableModel(QAbstractTableModel):
@@ -110,12 +176,21 @@ class JobTableModel(QAbstractTableModel):
         super().__init__(parent)
         self._jobs: list[Job] = []
         self._row: dict[str, int] = {}
+        self._active: set[str] = set()  # ids of unfinished jobs: ticks and counts stay O(active)
         self._progress: dict[str, tuple[str, int, int | None]] = {}
         self.estimate = estimate
         self.typical_seconds = typical_seconds or (lambda: 330.0)
         self.now = now
-        self.thumbnails = ThumbnailCache()
+        self.thumbnails = ThumbnailCache(parent=self)
+        self.thumbnails.ready.connect(self._thumbnail_ready)
+        self._waiting_thumbs: dict[str, set[str]] = {}  # path -> ids of rows showing it
         self._url_icon: QIcon | None = None
+        self._placeholder: QPixmap | None = None
+        self._store = None  # the JobStore still holding older jobs, if any
+        self._cursor: Job | None = None  # the oldest job read from the store so far
+        self.chunk = 250
+        self._idle = QTimer(self, singleShot=True, interval=15)
+        self._idle.timeout.connect(self._fetch_in_idle_time)
         self.set_jobs(jobs)
 
     # -- shape ----------------------------------------------------------------
@@ -178,11 +253,24 @@ class JobTableModel(QAbstractTableModel):
 
     def _thumb(self, job: Job):
         pix = self.thumbnails.get(job.image)
+        if pix is ThumbnailCache.PENDING:
+            self._waiting_thumbs.setdefault(job.image, set()).add(job.id)
+            if self._placeholder is None:  # same size as a thumbnail: rows do not jump
+                self._placeholder = QPixmap(THUMB_HEIGHT, THUMB_HEIGHT)
+                self._placeholder.fill(QColor(0, 0, 0, 0))
+            return self._placeholder
         if pix is not None:
             return pix
         if self._url_icon is None:
             self._url_icon = icon("link")
         return self._url_icon
+
+    def _thumbnail_ready(self, path: str) -> None:
+        for job_id in self._waiting_thumbs.pop(path, ()):
+            row = self._row.get(job_id)
+            if row is not None:
+                idx = self.index(row, COL_THUMB)
+                self.dataChanged.emit(idx, idx, [Qt.ItemDataRole.DecorationRole])
 
     def _text(self, job: Job, col: int) -> str:
         if col == COL_THUMB:
@@ -309,7 +397,7 @@ class JobTableModel(QAbstractTableModel):
         jobs = list(jobs)
         if self._jobs:
             self.beginRemoveRows(QModelIndex(), 0, len(self._jobs) - 1)
-            self._jobs, self._row = [], {}
+            self._jobs, self._row, self._active = [], {}, set()
             self.endRemoveRows()
         if jobs:
             self.beginInsertRows(QModelIndex(), 0, len(jobs) - 1)
@@ -319,6 +407,64 @@ class JobTableModel(QAbstractTableModel):
 
     def _reindex(self) -> None:
         self._row = {j.id: i for i, j in enumerate(self._jobs)}
+        self._active = {j.id for j in self._jobs if j.state in ACTIVE}
+
+    def load(self, store, first: int = 200, background: bool = True) -> None:
+        """Show the newest `first` jobs and every unfinished one now; read the rest later.
+
+        Older jobs come in chunks of `chunk`: when the view asks (fetchMore) and, with
+        `background`, in idle time, so the whole history is there for search and filters.
+        """
+        head = store.page(first)
+        known = {j.id for j in head}
+        older = [j for j in store.unfinished() if j.id not in known]
+        self._store = store if len(head) == first else None
+        self._cursor = head[-1] if head else None
+        self.set_jobs(sorted(head + older, key=lambda j: j.created_at, reverse=True))
+        if background and self._store is not None:
+            self._idle.start()
+
+    def loading(self) -> bool:
+        """Whether older jobs are still to be read from the store."""
+        return self._store is not None
+
+    def canFetchMore(self, parent: Idx = QModelIndex()) -> bool:  # noqa: N802, B008
+        return not parent.isValid() and self._store is not None
+
+    def fetchMore(self, parent: Idx = QModelIndex()) -> None:  # noqa: N802, B008
+        """Read the next chunk of older jobs from the store."""
+        if parent.isValid() or self._store is None:
+            return
+        try:
+            page = self._store.page(self.chunk, after=self._cursor)
+        except Exception:  # noqa: BLE001 - a store closed while quitting: stop reading
+            page = []
+        if len(page) < self.chunk:
+            self._store = None
+            self._idle.stop()
+        if page:
+            self._cursor = page[-1]
+            self._insert_sorted([j for j in page if j.id not in self._row])
+
+    def _fetch_in_idle_time(self) -> None:
+        self.fetchMore()
+        if self._store is not None:
+            self._idle.start()
+
+    def _insert_sorted(self, jobs: list[Job]) -> None:
+        """Insert jobs (newest first) at their places by creation time, in contiguous runs."""
+        runs: list[tuple[int, list[Job]]] = []
+        for job in jobs:
+            pos = bisect.bisect_left(self._jobs, -job.created_at, key=lambda j: -j.created_at)
+            if runs and runs[-1][0] == pos:
+                runs[-1][1].append(job)
+            else:
+                runs.append((pos, [job]))
+        for pos, run in reversed(runs):  # from the bottom: earlier positions stay valid
+            self.beginInsertRows(QModelIndex(), pos, pos + len(run) - 1)
+            self._jobs[pos:pos] = run
+            self._reindex()
+            self.endInsertRows()
 
     def upsert(self, job: Job) -> None:
         """Add a new job on top, or replace a known one and signal only the cells that changed."""
@@ -331,6 +477,10 @@ class JobTableModel(QAbstractTableModel):
             return
         old = self._jobs[row]
         self._jobs[row] = job
+        if job.state in ACTIVE:
+            self._active.add(job.id)
+        else:
+            self._active.discard(job.id)
         if job.state != old.state and job.state not in (JobState.uploading, JobState.downloading):
             self._progress.pop(job.id, None)
         cols = self._changed_columns(old, job)
@@ -381,7 +531,7 @@ class JobTableModel(QAbstractTableModel):
         self.dataChanged.emit(idx, idx, [Qt.ItemDataRole.DisplayRole, ProgressRole])
 
     def active_rows(self) -> list[int]:
-        return [i for i, j in enumerate(self._jobs) if j.state in ACTIVE]
+        return sorted(self._row[i] for i in self._active if i in self._row)
 
     def tick(self) -> int:
         """The clock moved: repaint the elapsed time of active rows only. Returns rows touched."""
@@ -393,9 +543,9 @@ class JobTableModel(QAbstractTableModel):
 
     def counts(self) -> dict[str, int]:
         """Jobs running at Segmind or on the way there, and waiting for their turn."""
-        running = sum(1 for j in self._jobs if j.state in ACTIVE and j.state != JobState.pending)
-        waiting = sum(1 for j in self._jobs if j.state == JobState.pending)
-        return {"running": running, "queued": waiting}
+        states = [self._jobs[self._row[i]].state for i in self._active if i in self._row]
+        waiting = sum(1 for s in states if s == JobState.pending)
+        return {"running": len(states) - waiting, "queued": waiting}
 
 
 FILTERS = {

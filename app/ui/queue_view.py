@@ -187,8 +187,10 @@ class QueueView(QWidget):
         self.table.setAccessibleName("Job queue")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        # The model is already newest first: no sort pass at start (a Python data() call
+        # per comparison). Column -1 keeps it; a header click sorts.
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.table.setSortingEnabled(True)
-        self.table.sortByColumn(COL_THUMB, Qt.SortOrder.DescendingOrder)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
@@ -281,8 +283,23 @@ class QueueView(QWidget):
         return True
 
     def _data_changed(self, top: QModelIndex, bottom: QModelIndex, roles=()) -> None:
-        if top.column() <= COL_STATE <= bottom.column():
+        """A selected job changed state: its actions (and preview) follow. Others cost nothing."""
+        if not top.column() <= COL_STATE <= bottom.column():
+            return
+        rows = self.table.selectionModel().selectedRows()
+        if any(top.row() <= self.proxy.mapToSource(i).row() <= bottom.row() for i in rows):
             self._selection_changed()
+
+    def restore_header(self, state) -> None:
+        """Column widths and sort order as saved; the default order needs no sort pass."""
+        header = self.table.horizontalHeader()
+        self.table.setSortingEnabled(False)
+        header.restoreState(state)
+        if header.sortIndicatorSection() == COL_THUMB and (
+            header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
+        ):
+            header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # newest first: as stored
+        self.table.setSortingEnabled(True)
 
     def _selection_changed(self, *_args) -> None:
         jobs = self.selected_jobs()

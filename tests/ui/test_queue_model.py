@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QColor, QIcon, QImage, QPixmap
 
 from app.jobs.model import Job, JobState
 from app.ui.queue_model import (
@@ -15,6 +16,7 @@ from app.ui.queue_model import (
     COL_STATE,
     COL_THUMB,
     FILTERS,
+    THUMB_HEIGHT,
     JobFilterProxy,
     JobRole,
     JobTableModel,
@@ -163,8 +165,47 @@ def test_drag_out_gives_file_urls_of_finished_videos(qapp):
     assert model.flags(QModelIndex()) == Qt.ItemFlag.NoItemFlags
 
 
-def test_thumbnails_decoded_once_for_a_thousand_rows(qapp):
+def test_thumbnails_decoded_once_for_a_thousand_rows_off_the_ui_thread(qtbot, qapp):
     model = JobTableModel(make_jobs(1000))
-    for r in range(1000):
-        model.index(r, COL_THUMB).data(Qt.ItemDataRole.DecorationRole)
-    assert model.thumbnails.decodes == 1
+    changed = []
+    model.dataChanged.connect(lambda a, b, r=(): changed.append((a.row(), a.column(), r)))
+    t0 = time.perf_counter()
+    first = [model.index(r, COL_THUMB).data(Qt.ItemDataRole.DecorationRole) for r in range(1000)]
+    asked = time.perf_counter() - t0
+    assert all(p is not None and p.height() == THUMB_HEIGHT for p in first)  # placeholders
+    qtbot.waitUntil(lambda: model.thumbnails.decodes == 1, timeout=5000)
+    qtbot.waitUntil(lambda: len(changed) == 1000, timeout=5000)
+    assert {c[1] for c in changed} == {COL_THUMB} and sorted(c[0] for c in changed) == list(
+        range(1000)
+    )
+    pix = model.index(0, COL_THUMB).data(Qt.ItemDataRole.DecorationRole)
+    assert isinstance(pix, QPixmap) and pix.width() > pix.height() * 0  # the real picture
+    assert pix.deviceIndependentSize().height() <= THUMB_HEIGHT
+    assert model.thumbnails.decodes == 1 and asked < 0.5
+
+
+def test_a_big_portrait_does_not_stall_the_ui_thread(qtbot, qapp, tmp_path):
+    """A 4000x4000 PNG (tens of MB decoded) is read on the worker: data() answers at once."""
+    big = tmp_path / "big.png"
+    image = QImage(4000, 4000, QImage.Format.Format_RGB32)
+    image.fill(QColor(30, 90, 160))
+    assert image.save(str(big))
+    model = JobTableModel(make_jobs(3, image=str(big)))
+    t0 = time.perf_counter()
+    model.index(0, COL_THUMB).data(Qt.ItemDataRole.DecorationRole)
+    assert time.perf_counter() - t0 < 0.05
+    qtbot.waitUntil(lambda: model.thumbnails.decodes == 1, timeout=10000)
+    pix = model.index(2, COL_THUMB).data(Qt.ItemDataRole.DecorationRole)
+    assert isinstance(pix, QPixmap) and pix.width() <= 2 * THUMB_HEIGHT * 4
+
+
+def test_unreadable_and_online_portraits_get_an_icon(qtbot, qapp, tmp_path):
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(b"not a picture")
+    jobs = make_jobs(2, image=str(bad))
+    jobs[1].image = "https://example.com/p.png"
+    model = JobTableModel(jobs)
+    assert isinstance(model.index(1, COL_THUMB).data(Qt.ItemDataRole.DecorationRole), QIcon)
+    model.index(0, COL_THUMB).data(Qt.ItemDataRole.DecorationRole)
+    qtbot.waitUntil(lambda: model.thumbnails.decodes == 1, timeout=5000)
+    assert isinstance(model.index(0, COL_THUMB).data(Qt.ItemDataRole.DecorationRole), QIcon)
