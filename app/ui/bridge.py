@@ -29,11 +29,19 @@ class EngineBridge(QObject):
     submitted = Signal(object)  # Job
     removed = Signal(str)  # job id
 
-    def __init__(self, engine, parent: QObject | None = None) -> None:
+    def __init__(self, engine=None, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.engine = engine
+        self.engine = None
         self.credits: float | None = None
         self._tasks: set[asyncio.Task] = set()
+        self._unsubscribe = None
+        if engine is not None:
+            self.attach(engine)
+
+    def attach(self, engine) -> None:
+        """Follow this engine's events (the window attaches it after its first paint)."""
+        self.detach()
+        self.engine = engine
         self._unsubscribe = engine.events.subscribe(self._on_event)
 
     def detach(self) -> None:

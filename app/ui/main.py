@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import logging
 import os
@@ -12,7 +11,13 @@ import time
 log = logging.getLogger(__name__)
 
 
-def parse(argv: list[str]) -> argparse.Namespace:
+def parse(argv: list[str]):
+    if argv in ([], ["--demo"]):  # the usual launch: no argparse import before the first paint
+        from types import SimpleNamespace
+
+        return SimpleNamespace(demo=bool(argv))
+    import argparse
+
     p = argparse.ArgumentParser(prog="s2v-studio", description="Speech2Video Studio window")
     p.add_argument(
         "--demo",
@@ -75,23 +80,28 @@ class Studio:
             demo = True
 
     async def session(self, demo: bool) -> str:
-        """Show one window until it closes; "demo" when the creator asked for the demo."""
-        from app.jobs.engine import Engine
+        """Show one window until it closes; "demo" when the creator asked for the demo.
+
+        The window paints first; the engine (httpx, the store, the queue's history) comes
+        after that first paint, so start-up feels as quick as a bare window. The demo
+        starts its simulator and engine first, as it always did.
+        """
         from app.settings import Settings
-        from app.ui.demo import DEMO_TIME_FACTOR, DemoSession, prefill
         from app.ui.window import StudioWindow
 
         settings = Settings.load(self.paths)
-        if demo:
+        engine = None
+        if demo:  # the simulator first, as before: no demo window without its simulator
+            from app.ui.demo import DEMO_TIME_FACTOR, DemoSession, prefill
+
             self.demo_session = DemoSession(settings, self.demo_time_factor or DEMO_TIME_FACTOR)
             try:
                 engine = await self.demo_session.start(self.paths)
             except Exception as exc:  # noqa: BLE001 - SimulatorError, OSError...
                 print(f"s2v-studio: the demo simulator did not start: {exc}", file=sys.stderr)
                 self.demo_session.stop()
+                self.demo_session = None
                 return "failed"
-        else:
-            engine = Engine(self.paths, settings, self.keystore.key)
         window = StudioWindow(engine, settings, self.paths, self.keystore, demo=demo)
         self.window = window
         wants_demo = False
@@ -106,21 +116,56 @@ class Studio:
             prefill(window)
         if os.environ.get("S2V_STARTUP_PROBE") == "1":
             report_first_paint(window)
+        painted = first_paint(window) if engine is None else None
         window.show()
         try:
+            if painted is not None:
+                await painted
+                if window.closed.is_set():  # closed before it was ready
+                    return "demo" if wants_demo else "quit"
+                from app.jobs.engine import Engine
+
+                engine = Engine(self.paths, settings, self.keystore.key)
+                window.attach(engine)
             await engine.start()
             key = self.demo_session.key if demo else self.keystore.key()
             if key:
                 window.bridge.refresh_credits(key)
             await window.closed.wait()
         finally:
-            await engine.aclose()
+            if engine is not None:
+                await engine.aclose()
             if self.demo_session is not None:
                 await asyncio.to_thread(self.demo_session.stop)
                 self.demo_session = None
             self.window = None
             window.deleteLater()
         return "demo" if wants_demo else "quit"
+
+
+def first_paint(window, timeout: float = 2.0) -> asyncio.Future:
+    """A future done once the window has painted (or after `timeout`: hidden, minimised)."""
+    from PySide6.QtCore import QEvent, QObject, QTimer
+
+    loop = asyncio.get_running_loop()
+    done = loop.create_future()
+
+    class Painted(QObject):
+        def eventFilter(self, obj, event):  # noqa: N802 - Qt's name
+            if event.type() == QEvent.Type.Paint:
+                obj.removeEventFilter(self)
+                # after this paint has reached the screen, not before
+                QTimer.singleShot(0, finish)
+            return False
+
+    def finish() -> None:
+        if not done.done():
+            done.set_result(None)
+
+    window._painted = Painted(window)
+    window.installEventFilter(window._painted)
+    QTimer.singleShot(int(timeout * 1000), finish)
+    return done
 
 
 def report_first_paint(window) -> None:

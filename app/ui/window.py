@@ -2,12 +2,18 @@
 
 Widgets hold no async logic: they call the engine through EngineBridge and follow its
 events. Dialogs are opened with .open() (never exec(): coroutines keep running).
+
+Start-up paints first: the window can be built without its engine (the frame, inputs and an
+empty queue), shown, and given the engine after its first paint with `attach(engine)`,
+which also builds the video preview (Qt Multimedia) and fills the queue from the store.
+The engine, httpx and the dialogs are imported only then, or on first use.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
@@ -25,17 +31,18 @@ from PySide6.QtWidgets import (
 )
 
 from app.api.errors import ErrorKind, SegmindError
-from app.jobs.engine import JobRequest
 from app.jobs.model import ACTIVE, Job, JobState
 from app.ui.bridge import EngineBridge
 from app.ui.error_bar import ErrorBar
 from app.ui.icons import app_icon, icon
 from app.ui.media_slot import AudioSlot, ImageSlot
 from app.ui.params import ParamsPanel
-from app.ui.preview import PreviewPlayer
 from app.ui.queue_model import DEMO_BADGE, JobTableModel
 from app.ui.queue_view import QueueView
 from app.ui.tray import Tray
+
+if TYPE_CHECKING:
+    from app.jobs.prepare import JobRequest
 
 log = logging.getLogger(__name__)
 TITLE = "Speech2Video Studio"
@@ -48,7 +55,7 @@ class StudioWindow(QMainWindow):
 
     def __init__(
         self,
-        engine,
+        engine,  # None: attach() it after the first paint
         settings,
         paths,
         keystore=None,
@@ -57,23 +64,24 @@ class StudioWindow(QMainWindow):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.engine, self.settings, self.paths, self.keystore = engine, settings, paths, keystore
+        self.engine, self.settings, self.paths, self.keystore = None, settings, paths, keystore
         self.demo = demo
         self.closed = asyncio.Event()
         self._quitting = False
         self._privacy_ok = bool(settings.privacy_notice_seen)
         self._last_request: JobRequest | None = None
         self._dialogs: dict[str, QWidget] = {}
-        self._has_key = demo or bool(keystore and keystore.key())
+        self._has_key = demo  # a stored key is looked up in attach(): the keyring can be slow
         self.setWindowTitle(f"{TITLE} — {DEMO_BADGE}" if demo else TITLE)
         self.setWindowIcon(app_icon())
 
-        self.bridge = EngineBridge(engine, self)
+        self.bridge = EngineBridge(None, self)
         self.model = JobTableModel(
-            engine.jobs(), self, estimate=engine.estimate, typical_seconds=engine.typical_seconds
+            (), self, estimate=self._estimate, typical_seconds=self._typical_seconds
         )
-        self._states = {j.id: j.state for j in self.model.jobs()}
+        self._states: dict[str, JobState] = {}
         self.tray = Tray(self, enabled=settings.notifications)
+        self.preview = None  # built in attach(): Qt Multimedia takes a while to load
         self._build()
         self._connect()
         self.restore_state()
@@ -83,6 +91,31 @@ class StudioWindow(QMainWindow):
         self.update_generate()
         self.update_money()
         self.update_counts()
+        if engine is not None:
+            self.attach(engine)
+
+    def attach(self, engine) -> None:
+        """Connect the engine: its events, the stored key, the preview and the queue."""
+        self.engine = engine
+        self.bridge.attach(engine)
+        if self.preview is None:
+            self._build_preview()
+        self._has_key = self.demo or bool(self.keystore and self.keystore.key())
+        store = getattr(engine, "store", None)
+        if store is not None and hasattr(store, "page"):
+            self.model.load(store)  # the newest jobs now, older ones in idle time
+        else:
+            self.model.set_jobs(engine.jobs())
+        self._states = {j.id: j.state for j in self.model.jobs() if j.state in ACTIVE}
+        self.update_generate()
+        self.update_money()
+        self.update_counts()
+
+    def _estimate(self, quality: str, duration: int) -> float | None:
+        return self.engine.estimate(quality, duration) if self.engine is not None else None
+
+    def _typical_seconds(self) -> float:
+        return self.engine.typical_seconds() if self.engine is not None else 330.0
 
     # -- layout ---------------------------------------------------------------
     def _build(self) -> None:
@@ -145,10 +178,9 @@ class StudioWindow(QMainWindow):
         self.left = left
 
         self.queue = QueueView(self.model)
-        self.preview = PreviewPlayer()
         self.right = QSplitter(Qt.Orientation.Vertical)
         self.right.addWidget(self.queue)
-        self.right.addWidget(self.preview)
+        self.right.addWidget(QWidget())  # the preview's place until attach()
         self.right.setStretchFactor(0, 3)
         self.right.setStretchFactor(1, 2)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -188,6 +220,17 @@ class StudioWindow(QMainWindow):
         ]
         for a, b in zip(order, order[1:], strict=False):
             QWidget.setTabOrder(a, b)
+
+    def _build_preview(self) -> None:
+        from app.ui.preview import PreviewPlayer
+
+        sizes = self.right.sizes()
+        self.preview = PreviewPlayer()
+        self.right.replaceWidget(1, self.preview).deleteLater()
+        self.right.setSizes(sizes)
+        shown = self.queue.current_job()
+        if shown is not None:
+            self.preview.show_job(shown)
 
     def _build_menus(self) -> None:
         file = self.menuBar().addMenu("&File")
@@ -243,6 +286,8 @@ class StudioWindow(QMainWindow):
     # -- the Generate button ---------------------------------------------------
     def blocker(self) -> str | None:
         """Why Generate cannot run now, in the words of its button; None when it can."""
+        if self.engine is None:
+            return "Starting…"
         if not self._has_key:
             return "Enter an API key first"
         for slot, add in (
@@ -268,9 +313,11 @@ class StudioWindow(QMainWindow):
         )
         self.generate_button.setAccessibleName("Generate video")
         self.generate_button.setAccessibleDescription(reason or "")
-        self.first_run.setVisible(not self._has_key and not self.demo)
+        self.first_run.setVisible(self.engine is not None and not self._has_key and not self.demo)
 
     def request(self) -> JobRequest:
+        from app.jobs.prepare import JobRequest
+
         v = self.params.values()
         return JobRequest(image=self.image_slot.value, audio=self.audio_slot.value, **v)
 
@@ -337,8 +384,15 @@ class StudioWindow(QMainWindow):
 
     # -- engine events ----------------------------------------------------------
     def on_job_changed(self, job: Job) -> None:
+        """One job moved: its row, and the counts; nothing scans the whole queue."""
         before = self._states.get(job.id)
-        self._states[job.id] = job.state
+        row = self.model.row_of(job.id)
+        if before is None and row is not None:
+            before = self.model.job(row).state
+        if job.state in ACTIVE:
+            self._states[job.id] = job.state
+        else:
+            self._states.pop(job.id, None)
         self.model.upsert(job)
         if before is not None and before in ACTIVE and job.state.finished:
             if job.state != JobState.cancelled:
@@ -413,12 +467,14 @@ class StudioWindow(QMainWindow):
             self.bridge.remove(job_id, delete_files=True)
 
     def _release_preview(self, job_id: str) -> None:
+        if self.preview is None:
+            return
         shown = self.preview.current_job()
         if shown is not None and shown.id == job_id:
             self.preview.clear()  # release the file before it is deleted
 
     def show_preview(self, job: Job | None) -> None:
-        if self._quitting:  # selection signals fire while the widgets are torn down
+        if self._quitting or self.preview is None:  # torn down, or not built yet
             return
         if job is None:
             self.preview.clear()
@@ -427,6 +483,9 @@ class StudioWindow(QMainWindow):
 
     # -- money and counts ---------------------------------------------------------
     def update_money(self) -> None:
+        if self.engine is None:
+            self.money.setText("")
+            return
         v = self.params.values()
         est = self.engine.estimate(v["quality"], v["duration"])
         parts = [f"Estimated cost: <b>${est:.2f}</b>" if est is not None else "Cost unknown"]
@@ -454,7 +513,7 @@ class StudioWindow(QMainWindow):
 
     # -- dialogs ----------------------------------------------------------------
     def open_key_dialog(self, _checked: bool = False) -> None:
-        if self.demo or self.keystore is None:
+        if self.demo or self.keystore is None or self.engine is None:
             return
         from app.ui.key_dialog import KeyDialog
 
@@ -482,6 +541,8 @@ class StudioWindow(QMainWindow):
         dlg.open()
 
     def on_settings_changed(self) -> None:
+        if self.engine is None:
+            return
         s, e = self.settings, self.engine.settings
         if e is s:  # the engine shares the window's settings: budget, concurrency, folder
             self.engine.apply_settings()
@@ -504,9 +565,7 @@ class StudioWindow(QMainWindow):
             if w.get("right_splitter"):
                 self.right.setSizes([int(x) for x in w["right_splitter"]])
             if w.get("queue_header"):
-                self.queue.table.horizontalHeader().restoreState(
-                    QByteArray.fromBase64(w["queue_header"].encode())
-                )
+                self.queue.restore_header(QByteArray.fromBase64(w["queue_header"].encode()))
         except (TypeError, ValueError, AttributeError):
             log.warning("ignoring unreadable window state")
 
@@ -577,7 +636,8 @@ class StudioWindow(QMainWindow):
         self._quitting = True
         self._tick.stop()
         self.save_state()
-        self.preview.clear()
+        if self.preview is not None:
+            self.preview.clear()
         self.tray.hide()
         self.bridge.detach()
         self.closed.set()
