@@ -33,9 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     import qasync
     from PySide6.QtWidgets import QApplication
 
-    from app.logs import setup_logging
     from app.settings import app_paths
-    from app.ui import crash
     from app.ui.icons import app_icon
 
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "s2v-studio"])
@@ -46,8 +44,15 @@ def main(argv: list[str] | None = None) -> int:
     app.setQuitOnLastWindowClosed(False)  # the main coroutine decides when to end
     paths = app_paths().ensure()
     studio = Studio(paths)
-    setup_logging(paths)
-    crash.install(lambda: studio.window, paths, keys=studio.secrets)
+
+    def log_and_catch() -> None:  # after the first paint: crash.py alone costs ~20 ms
+        from app.logs import setup_logging
+        from app.ui import crash
+
+        setup_logging(paths)
+        crash.install(lambda: studio.window, paths, keys=studio.secrets)
+
+    studio.on_first_paint = log_and_catch
     with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
         return runner.run(studio.run(demo=args.demo))
 
@@ -63,6 +68,12 @@ class Studio:
         self.demo_time_factor = demo_time_factor
         self.window = None
         self.demo_session = None
+        self.on_first_paint = None  # called once, after the first window's first paint
+
+    def _first_paint_done(self) -> None:
+        hook, self.on_first_paint = self.on_first_paint, None
+        if hook is not None:
+            hook()
 
     def secrets(self) -> list[str | None]:
         keys = [self.demo_session.key] if self.demo_session else []
@@ -92,6 +103,7 @@ class Studio:
         settings = Settings.load(self.paths)
         engine = None
         if demo:  # the simulator first, as before: no demo window without its simulator
+            self._first_paint_done()
             from app.ui.demo import DEMO_TIME_FACTOR, DemoSession, prefill
 
             self.demo_session = DemoSession(settings, self.demo_time_factor or DEMO_TIME_FACTOR)
@@ -121,6 +133,7 @@ class Studio:
         try:
             if painted is not None:
                 await painted
+                self._first_paint_done()
                 if window.closed.is_set():  # closed before it was ready
                     return "demo" if wants_demo else "quit"
                 from app.jobs.engine import Engine
