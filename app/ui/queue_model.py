@@ -536,9 +536,18 @@ class JobTableModel(QAbstractTableModel):
     def tick(self) -> int:
         """The clock moved: repaint the elapsed time of active rows only. Returns rows touched."""
         rows = self.active_rows()
+        runs: list[list[int]] = []  # one signal per run of adjacent rows, not one per row
         for r in rows:
-            idx = self.index(r, COL_ELAPSED)
-            self.dataChanged.emit(idx, idx, [Qt.ItemDataRole.DisplayRole, SortRole])
+            if runs and runs[-1][1] == r - 1:
+                runs[-1][1] = r
+            else:
+                runs.append([r, r])
+        for top, bottom in runs:
+            self.dataChanged.emit(
+                self.index(top, COL_ELAPSED),
+                self.index(bottom, COL_ELAPSED),
+                [Qt.ItemDataRole.DisplayRole, SortRole],
+            )
         return len(rows)
 
     def counts(self) -> dict[str, int]:
