@@ -92,16 +92,23 @@ class Engine:
         self._typical: float | None = None
         self.credits: float | None = None
         self.resume_all = False
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     # lifecycle -------------------------------------------------------------
     async def start(self, resume: bool = True) -> None:
         """Resume every unfinished job this process can own; watch the others."""
         self.resume_all = resume
-        self._background.append(asyncio.ensure_future(self._heartbeat()))
+        # verbs (retry, rerun...) may be called from plain Qt slots: tasks go on this loop
+        self._loop = asyncio.get_running_loop()
+        self._background.append(self._loop.create_task(self._heartbeat()))
+        # building an HTTP client loads the CA store (~tens of ms): not on the UI thread
+        await asyncio.to_thread(self.downloader)
         if resume:
             # spread the first requests of many resumed jobs over a few seconds
-            for i, job in enumerate(reversed(self.store.unfinished())):
-                self.drive(job.id, delay=min(i * 0.02, 3.0))
+            ids = [job.id for job in reversed(self.store.unfinished())]
+            taken = self.store.acquire_many(ids, self.settings.timings.lease_seconds)
+            for i, job_id in enumerate(j for j in ids if j in taken):
+                self.drive(job_id, delay=min(i * 0.02, 3.0), leased=True)
 
     async def aclose(self) -> None:
         """Stop driving (jobs stay resumable), release leases, close clients."""
@@ -142,6 +149,17 @@ class Engine:
                 if job.id not in self._tasks and self.store.owner_of(job.id) is None:
                     self.drive(job.id)
 
+    def _spawn(self, coro) -> asyncio.Task:
+        """A task on the running loop, or (from a plain Qt slot) on the engine's loop."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = self._loop
+        if loop is None or loop.is_closed():
+            coro.close()
+            raise RuntimeError("Engine.start() must run before jobs are driven")
+        return loop.create_task(coro)
+
     # clients ---------------------------------------------------------------
     def api_key(self) -> str:
         key = self._key()
@@ -156,7 +174,7 @@ class Engine:
             self._client = self._make_client(key)
             self._client_key = key
             if old is not None:
-                asyncio.ensure_future(old.aclose())
+                self._spawn(old.aclose())
         return self._client
 
     def service(self) -> Settings:
@@ -269,12 +287,12 @@ class Engine:
         return job
 
     def drive(
-        self, job_id: str, until_accepted: bool = False, delay: float = 0.0
+        self, job_id: str, until_accepted: bool = False, delay: float = 0.0, leased: bool = False
     ) -> asyncio.Task | None:
         """Start driving a job in this process if nobody alive drives it."""
         if job_id in self._tasks:
             return self._tasks[job_id]
-        if not self.store.acquire(job_id, self.settings.timings.lease_seconds):
+        if not leased and not self.store.acquire(job_id, self.settings.timings.lease_seconds):
             return None
         job = self.store.get(job_id)
         if job is None or job.state in FINISHED:
@@ -282,7 +300,7 @@ class Engine:
             return None
         runner = JobRunner(self, job)
         runner.delay = delay
-        task = asyncio.ensure_future(self._drive(runner, until_accepted))
+        task = self._spawn(self._drive(runner, until_accepted))
         self._tasks[job_id] = task
         self._runners[job_id] = runner
         return task
