@@ -72,6 +72,7 @@ class JobDetails(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)
         self.setMinimumWidth(THUMB_SIZE + 30)
+        self.setFixedWidth(300)  # room for the parameters beside the thumbnail
 
     def show_job(self, job: Job | None) -> None:
         self.badge.setVisible(bool(job and job.demo))

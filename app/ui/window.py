@@ -183,6 +183,8 @@ class StudioWindow(QMainWindow):
         self.right.addWidget(QWidget())  # the preview's place until attach()
         self.right.setStretchFactor(0, 3)
         self.right.setStretchFactor(1, 2)
+        # a collapsed video widget leaves its native window painted at the corner
+        self.right.setChildrenCollapsible(False)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.left)
         self.splitter.addWidget(self.right)
@@ -227,7 +229,8 @@ class StudioWindow(QMainWindow):
         sizes = self.right.sizes()
         self.preview = PreviewPlayer()
         self.right.replaceWidget(1, self.preview).deleteLater()
-        self.right.setSizes(sizes)
+        if sum(sizes) > 0 and sizes[1] > 0:  # not yet laid out: the stretch factors decide
+            self.right.setSizes(sizes)
         shown = self.queue.current_job()
         if shown is not None:
             self.preview.show_job(shown)
