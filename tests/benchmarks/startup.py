@@ -8,12 +8,11 @@ between the variants after one warm-up each; figures are medians. A real X serve
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -32,42 +31,15 @@ HISTORY = 10_000
 
 
 def first_paint_seconds(cmd: list[str], env: dict, timeout: float = 60.0) -> float:
-    """Seconds from launch to the `first-paint` line of one run."""
-    env = dict(env, S2V_STARTUP_PROBE="1")
-    start_wall = time.time()
-    proc = subprocess.Popen(
-        cmd,
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        stdin=subprocess.DEVNULL,
-        text=True,
-        start_new_session=True,
-    )
-    found: list[float] = []
-
-    def read() -> None:
-        for line in proc.stdout:
-            if line.startswith("first-paint"):
-                found.append(float(line.split()[1]) - start_wall)
-                return
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    reader.join(timeout)
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(proc.pid, sig)
-            proc.wait(5)
-            break
-        except ProcessLookupError:
-            break
-        except subprocess.TimeoutExpired:
-            continue
-    if not found:
-        raise RuntimeError(f"no 'first-paint' line from {' '.join(cmd)} in {timeout:.0f} s")
-    return found[0]
+    """Seconds from launch to the `first-paint` line of one run (packaging/startup.py's
+    measurement, on the S2V_HOME given in `env`)."""
+    spec = importlib.util.spec_from_file_location("s2v_startup", ROOT / "packaging/startup.py")
+    startup = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(startup)
+    try:
+        return startup.launch_time(cmd, env, timeout, home=env.get("S2V_HOME"))
+    except SystemExit as exc:
+        raise RuntimeError(str(exc)) from None
 
 
 def app_prints_probe() -> bool:
