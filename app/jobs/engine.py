@@ -26,6 +26,7 @@ from app.jobs.model import FINISHED, Job, JobState
 from app.jobs.prepare import JobRequest, check_request, fingerprint, random_seed
 from app.jobs.runner import JobRunner
 from app.jobs.schedule import typical_seconds
+from app.jobs.sidecar import sidecar_path
 from app.jobs.store import JobStore
 from app.settings import Paths, Settings
 
@@ -441,11 +442,15 @@ class Engine:
                 f"Job {job.id} is still {job.state.value}; cancel it first.",
             )
         if delete_files:
-            for p in (job.output_path, job.prepared_audio):
-                if p:
-                    for f in (Path(p), Path(p).with_suffix(".json")):
-                        with contextlib.suppress(FileNotFoundError):
-                            f.unlink()
+            doomed = []
+            if job.output_path:
+                doomed += [Path(job.output_path), sidecar_path(Path(job.output_path))]
+            # the prepared audio may be the creator's own WAV: only our converted copies go
+            if job.prepared_audio and Path(job.prepared_audio).is_relative_to(self.paths.cache):
+                doomed.append(Path(job.prepared_audio))
+            for f in doomed:
+                with contextlib.suppress(FileNotFoundError):
+                    f.unlink()
         self.store.delete(job.id)
 
     # files -----------------------------------------------------------------

@@ -223,3 +223,14 @@ def test_invalid_input_is_refused_before_anything_is_stored(make_engine, media, 
     assert [
         e for e in sim.log() if e["origin"] == "api" and not e["path"].startswith("/_sim")
     ] == []
+
+
+def test_delete_with_files_keeps_the_creators_own_audio(make_engine, media):
+    engine = make_engine()
+    job = run(submit_and_wait(engine, request(media)))
+    assert job.state == JobState.completed
+    assert Path(job.prepared_audio) == media / "voice-3s.wav"  # WAV sent as it was
+    engine.remove(job.id, delete_files=True)
+    assert not Path(job.output_path).exists()
+    assert not Path(job.output_path).with_suffix(".json").exists()
+    assert (media / "voice-3s.wav").exists() and (media / "portrait-astronaut.png").exists()
