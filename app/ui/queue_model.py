@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import bisect
 import time
+import weakref
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import (
     QAbstractTableModel,
     QMimeData,
@@ -98,6 +100,16 @@ class _Decoder(QObject):
         super().__init__()
         self.pool = QThreadPool()
         self.pool.setMaxThreadCount(1)  # one big PNG at a time: the other core stays free
+        # One connection, to this immortal object; results are handed to the caches that
+        # are still alive. (Connecting each cache directly left queued calls aimed at
+        # caches whose window had been deleted: an occasional crash in the tests.)
+        self.caches: weakref.WeakSet = weakref.WeakSet()
+        self.decoded.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+
+    def _deliver(self, path: str, image) -> None:
+        for cache in list(self.caches):
+            if shiboken6.isValid(cache):
+                cache._store(path, image)
 
     def start(self, path: str, height: int, ratio: float) -> None:
         self.pool.start(lambda: self.decoded.emit(path, _decode(path, height, ratio)))
@@ -130,7 +142,7 @@ class ThumbnailCache(QObject):
         self._pending: set[str] = set()
         self.decodes = 0
         self._decoder = _the_decoder()
-        self._decoder.decoded.connect(self._store, Qt.ConnectionType.QueuedConnection)
+        self._decoder.caches.add(self)
 
     def get(self, path: str):
         """The thumbnail, None (no picture: online or unreadable) or PENDING."""
