@@ -17,6 +17,7 @@ RUN=(
     libegl1 libgl1 libfontconfig1 libdbus-1-3 libxkbcommon0 libglib2.0-0
     libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-xinerama0 libxkbcommon-x11-0
     libxcb-shape0 libxcb-randr0 libxcb-render-util0 libxcb-image0 libx11-xcb1 libxrender1
+    libxrandr2                               # Qt Multimedia's FFmpeg plugin links it
 )
 TEST=(
     xvfb xauth x11-utils imagemagick         # a real window for screenshots
