@@ -54,7 +54,7 @@ def test_spent_since_sums_real_and_demo_jobs_apart(tmp_path):
 def test_schema_2_database_migrates_with_demo_filled_from_json(tmp_path):
     path = tmp_path / "old.sqlite3"
     db = sqlite3.connect(path, isolation_level=None)
-    from app.jobs.store import _MIGRATIONS
+    from app.jobs.schema import _MIGRATIONS
 
     for v in (1, 2):  # a database as version 2 of the app left it
         for stmt in filter(str.strip, _MIGRATIONS[v].split(";")):
@@ -71,7 +71,7 @@ def test_schema_2_database_migrates_with_demo_filled_from_json(tmp_path):
         )
     db.close()
     store = JobStore(path)
-    assert store._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    assert store._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
     assert store.spent_since(now - 1) == 1.0 and store.spent_since(now - 1, demo=True) == 1.0
     assert {j.demo for j in store.all()} == {True, False}
 
