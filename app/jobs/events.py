@@ -45,9 +45,9 @@ class JobProgress:
 
 @dataclass(frozen=True)
 class JobWaiting:
-    """Why a job is not moving: "job_slot" (the concurrency setting: other jobs go first)
-    or "request_slot" (the plan's requests per minute); `until` is the epoch time of its
-    next request when known, else None."""
+    """Why a job is not moving: "job_slot" (the concurrency setting: other jobs go first),
+    "request_slot" (the plan's requests per minute) or "other_process" (another process
+    is still saving its video); `until`: epoch time of its next request when known."""
 
     job_id: str
     reason: str

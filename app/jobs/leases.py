@@ -98,20 +98,22 @@ class Leases:
             self._note(job_id, "requested", what)
             return "requested"
 
-    def request(self, job_id: str, what: str) -> None:
-        """Record a request for the job's owner (this process's own runner, say)."""
+    def request(self, job_id: str, what: str | None) -> None:
+        """Record (or with None, clear) a request for the job's owner."""
         with self._tx():
             self._db.execute(
                 "UPDATE jobs SET requested=?, updated_at=? WHERE id=?", (what, time.time(), job_id)
             )
 
-    def requests(self) -> list[tuple[str, str]]:
-        """(job id, request) for jobs this process holds, and for jobs nobody alive does."""
+    def requests(self) -> list[tuple[str, str, bool]]:
+        """(job id, request, held here) for jobs this process holds, and for jobs nobody
+        alive holds (their owner died or stopped renewing)."""
         rows = self._db.execute(
-            "SELECT id, requested, owner FROM jobs WHERE requested IS NOT NULL AND " + WRITABLE,
+            "SELECT id, requested, owner = :me FROM jobs WHERE requested IS NOT NULL AND "
+            + WRITABLE,
             self._who(),
         )
-        return [(r[0], r[1]) for r in rows]
+        return [(r[0], r[1], bool(r[2])) for r in rows]
 
     def owner_of(self, job_id: str) -> str | None:
         """The live owner of a job's lease, or None."""
