@@ -96,7 +96,7 @@ class Engine(JobVerbs):
         self._background: list[asyncio.Task] = []
         self._slots = Slots(self.settings.concurrency)
         self._seen = time.time()
-        self._here: dict[str, float] = {}  # jobs added or hidden here: not announced twice
+        self._told: dict[tuple, float] = {}  # arrivals and removals announced (no repeats)
         self._broken: set[str] = set()  # hit a bug here: not driven again until restart
         self._renewed = time.monotonic()
         self._folders_checked = 0.0
@@ -172,15 +172,21 @@ class Engine(JobVerbs):
     def _watch_others(self) -> None:
         """Announce changes other processes made; take over jobs whose owner died."""
         now = time.time()
-        since = self._seen - 1
-        self._here = {k: v for k, v in self._here.items() if v > since - 5}
+        since = self._seen - 1  # a second of overlap: clocks of two processes, commit lag
+        self._told = {k: v for k, v in self._told.items() if v > since - 5}
         added = self.store.listed_since(since)
         for job in self.store.changed_since(since):
-            if job.id not in self._tasks:
-                new = job.id in added and job.id not in self._here
-                self.events.emit(JobAdded(job.copy()) if new else JobChanged(job.copy()))
-        for job_id in self.store.hidden_since(since):
-            if job_id not in self._here:
+            if job.id in self._tasks:
+                continue  # its runner announces it
+            news = ("added", job.id, added.get(job.id))
+            if job.id in added and news not in self._told:
+                self._told[news] = now
+                self.events.emit(JobAdded(job.copy()))
+            else:
+                self.events.emit(JobChanged(job.copy()))
+        for job_id, at in self.store.hidden_since(since).items():
+            if ("hidden", job_id, at) not in self._told:
+                self._told[("hidden", job_id, at)] = now
                 self.events.emit(JobRemoved(job_id))
         self._seen = now
         if self.resume_all:
@@ -198,9 +204,11 @@ class Engine(JobVerbs):
                     continue
                 self.drive(job.id)
 
-    def added_here(self, job_id: str) -> None:
+    def told(self, job_id: str) -> None:
         """This process announced the job's arrival or removal itself."""
-        self._here[job_id] = time.time()
+        listed, hidden = self.store.stamps(job_id)
+        stamp = ("hidden", job_id, hidden) if hidden else ("added", job_id, listed)
+        self._told[stamp] = time.time()
 
     def _spawn(self, coro) -> asyncio.Task:
         """A task on the running loop, or (from a plain Qt slot) on the engine's loop."""

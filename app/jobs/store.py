@@ -135,15 +135,26 @@ class JobStore(Leases):
         rows = self._db.execute(f"{_SELECT} WHERE updated_at > ? ORDER BY updated_at", (t,))
         return [job_from_row(r) for r in rows]
 
-    def listed_since(self, t: float) -> set[str]:
-        """Ids of jobs that joined the list after `t` (added or restored)."""
-        rows = self._db.execute("SELECT id FROM listed WHERE listed_at > ?", (t,))
-        return {r[0] for r in rows}
+    def listed_since(self, t: float) -> dict[str, float]:
+        """Jobs that joined the list after `t` (added or restored): id -> when."""
+        rows = self._db.execute("SELECT id, listed_at FROM listed WHERE listed_at > ?", (t,))
+        return dict(rows.fetchall())
 
-    def hidden_since(self, t: float) -> list[str]:
-        """Ids of jobs hidden after `t` (by any process)."""
-        rows = self._db.execute("SELECT id FROM jobs WHERE hidden = 1 AND updated_at > ?", (t,))
-        return [r[0] for r in rows]
+    def hidden_since(self, t: float) -> dict[str, float]:
+        """Jobs hidden after `t` (by any process): id -> when."""
+        rows = self._db.execute(
+            "SELECT id, updated_at FROM jobs WHERE hidden = 1 AND updated_at > ?", (t,)
+        )
+        return dict(rows.fetchall())
+
+    def stamps(self, job_id: str) -> tuple[float | None, float | None]:
+        """(when it joined the list, when it was hidden or None): the keys of
+        listed_since and hidden_since."""
+        row = self._db.execute(
+            "SELECT listed_at, CASE WHEN hidden THEN updated_at END FROM jobs WHERE id=?",
+            (job_id,),
+        ).fetchone()
+        return (row[0], row[1]) if row else (None, None)
 
     def completed_with(self, fingerprint: str) -> Job | None:
         """A completed job with this fingerprint, hidden ones too: it was paid for."""
@@ -174,12 +185,15 @@ class JobStore(Leases):
         return [HistoryEntry(*r) for r in rows]
 
     # writing ---------------------------------------------------------------
-    def add(self, job: Job, fingerprint: str | None = None) -> Job:
+    def add(self, job: Job, fingerprint: str | None = None, lease: float | None = None) -> Job:
+        """Insert a new job; with `lease` (seconds) this process holds it from the start,
+        so no watching process can take it before its first step."""
         with self._tx():
             data = json.dumps(asdict(job), default=str)
             self._db.execute(
                 "INSERT INTO jobs(id, state, request_id, created_at, updated_at, finished_at,"
-                " cost, fingerprint, demo, data, listed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                " cost, fingerprint, demo, data, listed_at, owner, lease_until)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     job.id,
                     job.state.value,
@@ -192,6 +206,8 @@ class JobStore(Leases):
                     int(bool(job.demo)),
                     data,
                     time.time(),
+                    self.owner if lease else None,
+                    time.time() + lease if lease else None,
                 ),
             )
             self._charge(job)

@@ -130,11 +130,11 @@ class JobVerbs:
                 cli_step="Change the seed (s2v-studio rerun) or add --force.",
                 action="force",
             )
-        self.store.add(job, fingerprint=fp)
-        self.added_here(job.id)
+        self.store.add(job, fingerprint=fp, lease=self.settings.timings.lease_seconds)
+        self.told(job.id)
         self.events.emit(JobAdded(job.copy()))
         if drive:
-            self.drive(job.id)
+            self.drive(job.id, leased=True)
         return job
 
     def rerun(
@@ -196,7 +196,7 @@ class JobVerbs:
         if job.hidden:
             self.store.restore(job.id)
             job = self.store.get(job.id)
-            self.added_here(job.id)
+            self.told(job.id)
             self.events.emit(JobAdded(job.copy()))
         return job
 
@@ -239,7 +239,7 @@ class JobVerbs:
                 self._delete_files(job)
             self.store.hide(job.id, what)
             job.hidden = True
-            self.added_here(job.id)
+            self.told(job.id)
             self.events.emit(JobRemoved(job.id))
         return job
 
