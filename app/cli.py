@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import json
 import sys
+from pathlib import Path
 
 from app import __version__
 from app.api.errors import (
@@ -159,7 +160,13 @@ def _engine() -> Engine:
 
 
 def _accepted_note(job: Job) -> None:
-    if job.request_id and not job.state.finished:
+    if job.blocked:
+        say(
+            f"Job {job.id} is finished at Segmind but its video could not be saved in its "
+            "output folder. Fix the folder, or run "
+            "'s2v-studio resume --wait --output-dir FOLDER'."
+        )
+    elif job.request_id and not job.state.finished:
         say(
             f"Job {job.id} was accepted (request {job.request_id}). The window or "
             "'s2v-studio resume --wait' will fetch the video; Segmind keeps it for one hour."
@@ -193,12 +200,13 @@ async def _command(engine: Engine, args) -> int:
         return EXIT_OK
     await engine.start(resume=False)
     if cmd == "resume":
-        engine.resume_blocked(args.output_dir)
+        if args.output_dir:
+            engine.resume_blocked(str(Path(args.output_dir).absolute()))
         ids = [j.id for j in engine.store.unfinished()]
         # together, under the concurrency setting (the engine's job slots)
         jobs = await asyncio.gather(*(engine.wait(i, until_accepted=not args.wait) for i in ids))
         for job in jobs:
-            _accepted_note(job) if not args.wait else None
+            _accepted_note(job)
         _emit(args, jobs, single=False)
         return max([job_exit_code(j, args.wait) for j in jobs], default=EXIT_OK)
     if cmd == "submit":
@@ -223,7 +231,7 @@ async def _command(engine: Engine, args) -> int:
         job = engine.lookup(args.job)
     waiting = cmd == "wait" or args.wait
     job = await engine.wait(job.id, until_accepted=not waiting)
-    if not waiting:
+    if not waiting or job.blocked:
         _accepted_note(job)
     elif job.state == JobState.completed:
         say(f"Saved {job.output_path}")

@@ -31,6 +31,10 @@ def _day(t: float | None) -> str:
 
 def folder_error(folder, problem: str, until: float | None) -> SegmindError:
     """The error of a job whose video cannot be saved in `folder`."""
+    name = str(folder)
+    problem = (
+        problem.replace(f"The folder {name}", "it").replace(f"The disk of {name}", "its disk")
+    ).replace(name, "it")
     stays = f"the video stays on Segmind until {_day(until)}."
     return SegmindError(
         ErrorKind.output_folder,
