@@ -189,30 +189,40 @@ class JobStore(Leases):
         """Insert a new job; with `lease` (seconds) this process holds it from the start,
         so no watching process can take it before its first step."""
         with self._tx():
-            data = json.dumps(asdict(job), default=str)
-            self._db.execute(
-                "INSERT INTO jobs(id, state, request_id, created_at, updated_at, finished_at,"
-                " cost, fingerprint, demo, data, listed_at, owner, lease_until)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    job.id,
-                    job.state.value,
-                    job.request_id,
-                    job.created_at,
-                    job.updated_at,
-                    job.finished_at,
-                    job.cost,
-                    fingerprint,
-                    int(bool(job.demo)),
-                    data,
-                    time.time(),
-                    self.owner if lease else None,
-                    time.time() + lease if lease else None,
-                ),
-            )
-            self._charge(job)
-            self._note(job.id, "created", job.state.value)
+            self._insert(job, fingerprint, lease)
         return job
+
+    def add_many(self, jobs: Iterable[Job], fingerprints: Iterable[str | None] = ()) -> None:
+        """Insert many jobs in one transaction (imports, benchmarks, tests)."""
+        marks = iter(fingerprints)
+        with self._tx():
+            for job in jobs:
+                self._insert(job, next(marks, None), None)
+
+    def _insert(self, job: Job, fingerprint: str | None, lease: float | None) -> None:
+        now = time.time()
+        self._db.execute(
+            "INSERT INTO jobs(id, state, request_id, created_at, updated_at, finished_at,"
+            " cost, fingerprint, demo, data, listed_at, owner, lease_until)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                job.id,
+                job.state.value,
+                job.request_id,
+                job.created_at,
+                job.updated_at,
+                job.finished_at,
+                job.cost,
+                fingerprint,
+                int(bool(job.demo)),
+                json.dumps(asdict(job), default=str),
+                now,
+                self.owner if lease else None,
+                now + lease if lease else None,
+            ),
+        )
+        self._charge(job)
+        self._note(job.id, "created", job.state.value)
 
     def save(self, job: Job, note: str | None = None) -> Job:
         """Store a job's fields, never its state (that is `move`'s) nor its request."""

@@ -179,9 +179,7 @@ async def _submit_and_wait(engine, req):
     return await engine.wait(job.id)
 
 
-def test_an_unexpected_failure_is_logged_once_and_shown_on_the_job(
-    make_engine, media, sim, caplog
-):
+def test_an_unexpected_failure_is_logged_once_and_shown_on_the_job(make_engine, media, sim, caplog):
     engine = make_engine()
     (engine.paths.cache / "prepared").write_text("a file where a folder should be")
     caplog.set_level(logging.WARNING)

@@ -163,9 +163,7 @@ def test_the_owner_killed_mid_poll_is_taken_over_exactly_once(make_engine, media
             await w.start()  # both watch the store, ready to take over
         owner.send_signal(signal.SIGKILL)
         await owner.wait()  # reaped: its pid is gone
-        await until(
-            lambda: first.store.get(job.id).state == JobState.completed, what="completed"
-        )
+        await until(lambda: first.store.get(job.id).state == JobState.completed, what="completed")
         return first.store.get(job.id), first.history(job.id), watchers
 
     job, history, watchers = run(scenario())

@@ -197,7 +197,7 @@ def test_hidden_jobs_are_left_out_of_every_listing_but_still_counted(tmp_path):
     assert store.find(gone.id) is None and store.find(gone.id[:6]) is None
     assert [j.id for j in store.changed_since(before)] == [shown.id]
     assert store.unfinished() == [store.get(shown.id)]
-    assert store.hidden_since(before) == [gone.id]
+    assert list(store.hidden_since(before)) == [gone.id]
     # what was paid stays paid for: the month's spend and the duplicate guard know it
     assert store.spent_since(before) == 2.81
     assert store.completed_with("fp-gone").id == gone.id
