@@ -60,6 +60,8 @@ _MIGRATIONS = {
         CREATE INDEX jobs_updated ON jobs(updated_at);
         CREATE INDEX jobs_owner ON jobs(owner);
         CREATE INDEX jobs_fingerprint ON jobs(fingerprint);
+        CREATE INDEX jobs_listed ON jobs(listed_at);
+        CREATE INDEX jobs_requested ON jobs(requested) WHERE requested IS NOT NULL;
         ALTER TABLE job_log ADD COLUMN by TEXT;
         CREATE TABLE charges (
             job_id TEXT NOT NULL,

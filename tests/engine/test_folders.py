@@ -221,3 +221,14 @@ def test_history_and_waiting_reasons(make_engine, media, sim):
     assert steps[0] == "created" and steps[-1] == "downloading->completed"
     assert "submitting->queued" in steps and "submit-accepted" in steps
     assert all(e.by == engine.store.owner for e in engine.history(first.id))
+
+
+def test_a_job_says_when_it_waits_for_the_request_budget(make_engine, media, sim):
+    engine = make_engine()
+    engine.budget.per_minute, engine.budget.window = 2, 3.0  # the upload uses both
+    waits = []
+    engine.events.subscribe(lambda e: isinstance(e, JobWaiting) and waits.append(e))
+    job = run(_submit_and_wait(engine, request(media)))
+    assert job.state == JobState.completed
+    budget = [w for w in waits if w.reason == "request_slot"]
+    assert budget and budget[0].job_id == job.id and budget[0].until > 0
