@@ -85,7 +85,8 @@ def test_cancel_from_the_command_line_during_upload_sends_no_submit(make_engine,
         await until(lambda: state_of(window, job.id) == JobState.uploading, what="uploading")
         code, out, err = await cli(home, sim, "cancel", job.id, "--json")
         assert code == 0, err
-        await asyncio.sleep(1.0)  # anything still on its way would reach the simulator now
+        await until(lambda: job.id not in window._tasks, 15, what="the owner to stop")
+        await asyncio.sleep(3.5)  # a submit sent meanwhile would have reached the simulator
         return job, json.loads(out), window.store.get(job.id)
 
     job, printed, stored = run(scenario())
