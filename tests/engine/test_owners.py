@@ -11,6 +11,7 @@ import asyncio
 import hashlib
 import json
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -65,6 +66,24 @@ async def start_cli(home, sim, *args):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
+
+
+async def stop_outside_a_write(proc, database: Path) -> None:
+    """SIGSTOP `proc`, but not in the middle of a write transaction: a stopped process
+    keeps SQLite's write lock, and every other writer would wait for it."""
+    for _ in range(100):
+        proc.send_signal(signal.SIGSTOP)
+        probe = sqlite3.connect(database, timeout=0.2, isolation_level=None)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            probe.execute("ROLLBACK")
+            return
+        except sqlite3.OperationalError:
+            proc.send_signal(signal.SIGCONT)
+            await asyncio.sleep(0.05)
+        finally:
+            probe.close()
+    raise AssertionError("the owner is always writing")
 
 
 def state_of(engine, job_id) -> JobState:
@@ -187,7 +206,7 @@ def test_a_stopped_owner_resumed_stops_driving_the_job_it_lost(make_engine, medi
         job_id = window.store.unfinished()[0].id
         await until(lambda: window.store.get(job_id).request_id, what="the request id")
         old = window.store.history(job_id)[0].by
-        owner.send_signal(signal.SIGSTOP)
+        await stop_outside_a_write(owner, window.store.path)
         await window.start()  # takes the job over once the stopped owner's lease lapses
         await until(lambda: window.store.owner_of(job_id) == window.store.owner, what="takeover")
         resumed_at = time.time()
@@ -220,7 +239,7 @@ def test_two_processes_never_download_the_same_video_at_once(make_engine, media,
         job_id = window.store.unfinished()[0].id
         folder = Path(window.output_folder())
         await until(lambda: list(folder.glob("*.part")), what="a partial download")
-        owner.send_signal(signal.SIGSTOP)
+        await stop_outside_a_write(owner, window.store.path)
         await window.start()
         await until(lambda: "other_process" in waits, what="the window waiting for the lock")
         assert not window.store.get(job_id).state.finished
