@@ -225,7 +225,7 @@ def test_history_and_waiting_reasons(make_engine, media, sim):
 
 def test_a_job_says_when_it_waits_for_the_request_budget(make_engine, media, sim):
     engine = make_engine()
-    engine.budget.per_minute, engine.budget.window = 2, 3.0  # the upload uses both
+    engine.budget.per_minute, engine.budget.window = 1, 3.0  # the second upload waits ~3 s
     waits = []
     engine.events.subscribe(lambda e: isinstance(e, JobWaiting) and waits.append(e))
     job = run(_submit_and_wait(engine, request(media)))
