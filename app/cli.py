@@ -225,6 +225,8 @@ async def _command(engine: Engine, args) -> int:
         job = await engine.submit(req, force=args.force, drive=False, guard_spend=not args.yes)
     elif cmd == "retry":
         job = engine.retry(args.job, guard_spend=not args.yes)
+        if job.requested:  # another process holds it: it carries the retry out
+            job = await engine.settle(job.id, timeout=engine.settings.timings.lease_seconds + 10)
     elif cmd == "rerun":
         job = engine.rerun(args.job, seed=args.seed, force=args.force, guard_spend=not args.yes)
     else:  # wait
