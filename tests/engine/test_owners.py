@@ -54,6 +54,14 @@ async def cli(home, sim, *args, timeout=120):
     return proc.returncode, out.decode(), err.decode()
 
 
+async def submit_wait(home, sim, media, prompt):
+    """`submit --wait --json` in a child process: the job's owner."""
+    image, voice = media / "portrait-astronaut.png", media / "voice-3s.wav"
+    return await start_cli(
+        home, sim, "submit", image, voice, "--prompt", prompt, "--wait", "--json"
+    )
+
+
 async def start_cli(home, sim, *args):
     return await asyncio.create_subprocess_exec(
         sys.executable,
@@ -170,10 +178,7 @@ def test_the_owner_killed_mid_poll_is_taken_over_exactly_once(make_engine, media
     sim.config(job_seconds=1000)  # 5 s
 
     async def scenario():
-        owner = await start_cli(
-            home, sim, "submit", media / "portrait-astronaut.png", media / "voice-3s.wav",
-            "--prompt", "killed owner", "--wait", "--json",
-        )  # fmt: skip
+        owner = await submit_wait(home, sim, media, "killed owner")
         first = make_engine()
         await until(lambda: first.store.unfinished(), what="the job")
         job = first.store.unfinished()[0]
@@ -197,10 +202,7 @@ def test_a_stopped_owner_resumed_stops_driving_the_job_it_lost(make_engine, medi
     sim.config(job_seconds=1600)  # 8 s
 
     async def scenario():
-        owner = await start_cli(
-            home, sim, "submit", media / "portrait-astronaut.png", media / "voice-3s.wav",
-            "--prompt", "stopped owner", "--wait", "--json",
-        )  # fmt: skip
+        owner = await submit_wait(home, sim, media, "stopped owner")
         window = make_engine()
         await until(lambda: window.store.unfinished(), what="the job")
         job_id = window.store.unfinished()[0].id
@@ -228,10 +230,7 @@ def test_two_processes_never_download_the_same_video_at_once(make_engine, media,
     sim.config(throttle_bps=150_000)  # a download of a few seconds
 
     async def scenario():
-        owner = await start_cli(
-            home, sim, "submit", media / "portrait-astronaut.png", media / "voice-3s.wav",
-            "--prompt", "stopped mid-download", "--wait", "--json",
-        )  # fmt: skip
+        owner = await submit_wait(home, sim, media, "stopped mid-download")
         window = make_engine()
         waits = []
         window.events.subscribe(lambda e: isinstance(e, JobWaiting) and waits.append(e.reason))
