@@ -156,9 +156,7 @@ class SegmindClient:
         """Upload a local file; returns the public https URL Segmind gives it."""
         path = Path(path)
         body = UploadBody(path, mime or mime_for(path), progress)
-        reply = await self._retrying(
-            "upload", lambda: self._send("upload", "POST", self.upload_url, body)
-        )
+        reply = await self._retrying(lambda: self._send("upload", "POST", self.upload_url, body))
         data = reply.data if isinstance(reply.data, dict) else None
         if data is None:
             raise malformed(
@@ -193,9 +191,7 @@ class SegmindClient:
                 err.kind == ErrorKind.network and err.sent is False
             )
 
-        reply = await self._retrying(
-            "submit", lambda: self._send("submit", "POST", url, content), may_retry
-        )
+        reply = await self._retrying(lambda: self._send("submit", "POST", url, content), may_retry)
         try:
             fields = parse_submission(reply.data, reply.status)
         except SegmindError as err:
@@ -210,18 +206,18 @@ class SegmindClient:
             err.request_id = rid
             err.message += f" (request id {rid})"
             raise
-        return Submission(rid, fields["status"], status_url, response_url, fields["poll_url"])
+        return Submission(rid, fields["status"], status_url, response_url)
 
     async def status(self, status_url: str) -> JobStatus:
         """A job's status; FAILED raises SegmindError(job_failed | content_blocked)."""
         url = self._own(status_url, "status")
-        reply = await self._retrying("status", lambda: self._send("status", "GET", url))
+        reply = await self._retrying(lambda: self._send("status", "GET", url))
         return parse_status(reply.data, reply.status)
 
     async def result(self, response_url: str) -> JobResult:
         """A job's result; `output_url` is set once COMPLETED. FAILED raises."""
         url = self._own(response_url, "result")
-        reply = await self._retrying("result", lambda: self._send("result", "GET", url))
+        reply = await self._retrying(lambda: self._send("result", "GET", url))
 
         def output_ok(link: str) -> bool:
             parsed = parse_url(link)
@@ -232,11 +228,11 @@ class SegmindClient:
     async def credits(self) -> Credits:
         """The account's credit balance."""
         url = f"{self.api_base}/v1/get-user-credits"
-        reply = await self._retrying("credits", lambda: self._send("credits", "GET", url))
+        reply = await self._retrying(lambda: self._send("credits", "GET", url))
         return parse_credits(reply.data, reply.status)
 
     # plumbing ------------------------------------------------------------------
-    async def _retrying(self, what: str, call, may_retry=None) -> Reply:
+    async def _retrying(self, call, may_retry=None) -> Reply:
         return await with_retries(
             call,
             may_retry=may_retry or (lambda err: err.kind in _RETRYABLE_GET),

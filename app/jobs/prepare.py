@@ -30,6 +30,7 @@ class JobRequest:
     seed: int | None = None  # None: a random seed
     enhance_prompt: bool = False
     trim: bool = False
+    trim_start: float = 0.0  # with trim: seconds into the clip where the video's audio starts
     output_dir: str | None = None
 
 
@@ -49,6 +50,10 @@ def check_parameters(req: JobRequest) -> None:
         raise _refuse(f"Quality '{req.quality}' is not offered: choose 'high' or 'mid'.")
     if req.seed is not None and not SEED_MIN <= req.seed <= SEED_MAX:
         raise _refuse(f"Seed {req.seed} is out of range: use a whole number from 1 to 1,000,000.")
+    if req.trim_start and not req.trim:
+        raise _refuse("A trim start needs trimming on: turn Trim on, or leave the start at 0.")
+    if not 0 <= req.trim_start < 24 * 3600:
+        raise _refuse(f"The trim start {req.trim_start} s must be 0 or more seconds into the clip.")
 
 
 def random_seed() -> int:
@@ -71,7 +76,8 @@ async def check_request(req: JobRequest, probe=None) -> Job:
         seed=req.seed if req.seed is not None else random_seed(),
         enhance_prompt=req.enhance_prompt,
         trim=req.trim,
-        output_dir=req.output_dir,
+        trim_start=float(req.trim_start) if req.trim else 0.0,
+        output_dir=str(Path(req.output_dir).expanduser().absolute()) if req.output_dir else None,
     )
     if image_kind == "path":
         info = await media.inspect_image_async(image)
@@ -97,7 +103,18 @@ def _duration_for(seconds: float, req: JobRequest, name: str) -> int:
 
     wanted = req.duration or media.choose_duration(seconds) or 15
     if seconds > wanted + media.DURATION_GRACE and not req.trim:
-        raise _refuse(too_long_message(name, seconds, wanted))
+        raise SegmindError(
+            ErrorKind.invalid_input,
+            too_long_message(name, seconds, wanted),
+            next_step=f"Turn on Trim to use the first {wanted} s, or choose a shorter clip.",
+            cli_step=f"Add --trim to use the first {wanted} s (--trim-start SECONDS to start "
+            "later), or use a shorter clip.",
+            action="trim",
+        )
+    if req.trim and req.trim_start >= seconds:
+        raise _refuse(
+            f"The trim start ({req.trim_start:g} s) is past the end of {name} ({seconds:.1f} s)."
+        )
     return wanted
 
 
@@ -120,4 +137,6 @@ def fingerprint(job: Job) -> str:
         "trim": job.trim,
         **job.params(),
     }
+    if job.trim and job.trim_start:  # only when trimming: old fingerprints stay the same
+        ident["trim_start"] = round(float(job.trim_start), 3)
     return hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()

@@ -56,7 +56,7 @@ def populate(home: Path, count: int) -> None:
     store = JobStore(app_paths(home).database())
     states = [JobState.completed] * 8 + [JobState.failed, JobState.cancelled]
     now = time.time()
-    store._db.execute("BEGIN")  # one transaction: 10,000 fsyncs would take minutes
+    jobs = []  # one transaction: 10,000 fsyncs would take minutes
     for i in range(count):
         state = states[i % len(states)]
         job = Job(
@@ -74,9 +74,8 @@ def populate(home: Path, count: int) -> None:
             error_message="Audio processing failed" if state == JobState.failed else None,
         )
         job.finished_at = job.created_at + 330
-        store._write(job, fingerprint=f"fp{i}", insert=True)
-        store._note(job.id, "created", state.value)
-    store._db.execute("COMMIT")
+        jobs.append(job)
+    store.add_many(jobs, (f"fp{i}" for i in range(count)))
     store.close()
 
 
