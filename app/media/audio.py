@@ -137,6 +137,8 @@ def scan_audio(path: str | os.PathLike, *, block: int = 0, max_seconds: float = 
             channels=ctx.channels,
             has_video=_real_video(container),
         )
+        if not scan.rate or not scan.channels:  # a header FFmpeg opens but cannot decode
+            raise MediaError(f"{scan.rate} Hz, {scan.channels} channels")
         sumsq, counted = 0.0, 0
         ch = max(1, scan.channels)
         peak_stride = max(1, scan.rate * ch // PEAK_PER_SECOND) | 1

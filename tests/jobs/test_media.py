@@ -124,9 +124,12 @@ def test_too_long_is_refused_unless_trimmed(tmp_path):
         media.prepare_audio(info, tmp_path, 15, trim=False)
     assert caught.value.kind == ErrorKind.invalid_input
     assert caught.value.message == (
-        "voice-32s.wav is 31.9 s long, longer than the longest video (15 s). "
-        "Trim it to 15 s (--trim, or the Trim option) or use a shorter clip."
+        "voice-32s.wav is 31.9 s long, longer than the longest video (15 s)."
     )
+    assert caught.value.next_step == (
+        "Keep its first 15 s with --trim, or make a long video of all of it with --split."
+    )
+    assert caught.value.ways_out.window == 'Choose "Trim to 15 s", or "Make a long video".'
     out = media.prepare_audio(info, tmp_path, 15, trim=True)
     assert wav_facts(out) == (15.0, 16000, 1, 2)
     assert src.read_bytes() == before
