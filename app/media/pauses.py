@@ -18,7 +18,7 @@ from app.media.audio import Pcm, decode_pcm
 
 ANALYSIS_RATE = 16000
 FRAME = 0.02  # seconds per energy frame
-MIN_PAUSE = 0.12  # shorter quiet runs are stop consonants inside words
+MIN_PAUSE = 0.15  # shorter quiet runs are stop consonants inside words
 SPEECH_PERCENTILE = 0.95
 FLOOR_PERCENTILE = 0.05
 RANGE_BELOW_SPEECH = 30.0  # dB: never call louder than this below speech quiet...
