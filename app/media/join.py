@@ -121,7 +121,8 @@ def _copied_packets(pieces: Sequence[Piece], out_stream, total: float) -> Iterat
                 held = packet
     if held is None:
         raise MediaError("no video frames to join")
-    held.duration = max(1, end - held.dts)  # the last frame lasts to the end of the sound
+    # The last packet lasts to the end of the sound; readers count from its pts.
+    held.duration = max(1, end - held.pts)
     yield held
 
 

@@ -58,7 +58,7 @@ class VideoInfo:
     width: int
     height: int
     fps: float
-    seconds: float  # end of the last frame
+    seconds: float  # the video track's length (its last frame may be held to the end)
     frames: int | None  # as the container counts them (None if it does not)
     audio_codec: str | None  # None: no sound track
     audio_seconds: float | None
@@ -119,19 +119,37 @@ def _decode_first(container, stream) -> av.VideoFrame | None:
     return None
 
 
-def _decode_last(container, stream) -> av.VideoFrame | None:
-    """Seek a little before the end, decode to the end, keep the last frame."""
+def _decode_last(container, stream) -> tuple[av.VideoFrame | None, int | None]:
+    """Seek a little before the end, decode to the end: the last frame, the last dts read."""
     end = stream.duration or (
         container.duration and int(container.duration / av.time_base / stream.time_base)
     )
     if end:
         back = int(2 / stream.time_base)  # keyframes are at most a few seconds apart
         container.seek(max(0, int(end) - back), stream=stream, backward=True)
-    last = None
+    last, last_dts = None, None
     for packet in container.demux(stream):
+        if packet.dts is not None:
+            last_dts = packet.dts
         for frame in packet.decode():
             last = frame
-    return last
+    return last, last_dts
+
+
+def _cut_short(stream, last: av.VideoFrame, last_dts: int | None, step: float) -> str | None:
+    """Why the file ends before its own index (or stated length) says, None if it does not."""
+    entries = stream.index_entries
+    if entries and last_dts is not None:
+        expected = max(e.timestamp for e in entries)
+        if last_dts < expected:
+            have, want = float(last_dts * stream.time_base), float(expected * stream.time_base)
+            return f"cut short: its data ends at {have:.1f} s of the {want:.1f} s it lists"
+        return None
+    stated = _seconds(stream.duration, stream.time_base)
+    end = (last.time or 0.0) + step
+    if stated and end < stated - max(0.2, 2 * step):
+        return f"cut short: it decodes to {end:.1f} s of the {stated:.1f} s it states"
+    return None
 
 
 def probe_video(path: str | os.PathLike) -> VideoInfo:
@@ -147,19 +165,17 @@ def probe_video(path: str | os.PathLike) -> VideoInfo:
             first = _decode_first(container, stream)
             if first is None:
                 raise MediaError("no frame could be decoded")
-            last = _decode_last(container, stream)
+            last, last_dts = _decode_last(container, stream)
         except av.FFmpegError as e:
             raise MediaError(ffmpeg_reason(e)) from None
         if last is None:
             raise MediaError("the last frames could not be decoded")
         rate = stream.average_rate or stream.guessed_rate or Fraction(25)
-        step = Fraction(1) / Fraction(rate)
-        end = (last.time or 0.0) + float(_frame_seconds(last, stream) or step)
-        stated = _seconds(stream.duration, stream.time_base)
-        if stated and end < stated - max(0.2, 2 * float(step)):
-            raise MediaError(
-                f"cut short: it decodes to {end:.1f} s of the {stated:.1f} s it states"
-            )
+        step = float(1 / Fraction(rate))
+        if reason := _cut_short(stream, last, last_dts, step):
+            raise MediaError(reason)
+        # What players show: the track's length (a held last frame counts), else decoded.
+        end = _seconds(stream.duration, stream.time_base) or (last.time or 0.0) + step
         audio = container.streams.audio[0] if container.streams.audio else None
         return VideoInfo(
             path=p,
@@ -176,13 +192,6 @@ def probe_video(path: str | os.PathLike) -> VideoInfo:
 
 
 _PICTURE = av.stream.Disposition.attached_pic
-
-
-def _frame_seconds(frame, stream) -> Fraction | None:
-    duration = getattr(frame, "duration", None)
-    if duration and frame.time_base:
-        return Fraction(duration) * frame.time_base
-    return None
 
 
 def first_frame(path: str | os.PathLike, max_side: int | None = None) -> Picture:
