@@ -27,6 +27,7 @@ from app.media.probe import VideoInfo, probe_video
 from app.media.reencode import encoded_frames
 
 TICKS = Fraction(1, 90000)
+COPYABLE = ("h264", "hevc", "mpeg4")  # codecs whose MP4 packets join as they are
 AAC_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000)
 
 
@@ -78,7 +79,7 @@ def can_copy(clips: Sequence[Path]) -> bool:
     """True if every clip has the same codec, size, pixel format and parameter sets."""
     try:
         first = _signature(clips[0])
-        return first[0] == "h264" and all(_signature(c) == first for c in clips[1:])
+        return first[0] in COPYABLE and all(_signature(c) == first for c in clips[1:])
     except MediaError:
         return False
 
