@@ -230,7 +230,8 @@ def _pcm_stream(path, rate: int, layout: str, start: float, seconds: float | Non
             skip = max(0, round((start - begin) * rate))
             frames = itertools.chain([first], frames)
         resampler = av.AudioResampler(format="s16", layout=layout, rate=rate)
-        keep = None if seconds is None else round(seconds * rate)
+        # Sample-exact windows tile: [a, b) then [b, c) share no sample and miss none.
+        keep = None if seconds is None else round((start + seconds) * rate) - round(start * rate)
         yield from _window(_resampled(frames, resampler), channels, skip, keep)
 
 
@@ -256,8 +257,8 @@ def convert_to_wav(
 ) -> WavFile:
     """Write ``seconds`` of the clip from ``start`` (all of it if None) as 16-bit WAV.
 
-    The length is exact to the sample (``round(seconds * rate)``, less if the clip
-    ends first). Where the audio was cut (a start offset, a kept length shorter than
+    The window is exact to the sample (from ``round(start * rate)`` to
+    ``round((start + seconds) * rate)``, less if the clip ends first). Where the audio was cut (a start offset, a kept length shorter than
     the clip) ``fade`` seconds are ramped so the cut does not click. The file appears
     at ``dest`` complete or not at all.
     """
@@ -278,7 +279,10 @@ def convert_to_wav(
             if len(tail) > hold + rate * channels:  # write all but the last ramp
                 w.writeframes(_le(tail[: len(tail) - hold]))
                 del tail[: len(tail) - hold]
-        if seconds is not None and ramp and frames >= round(seconds * rate):
+        cut_end = seconds is not None and frames >= round((start + seconds) * rate) - round(
+            start * rate
+        )
+        if cut_end and ramp:
             _ramp(tail, channels, min(ramp, len(tail) // channels), fade_in=False)
         w.writeframes(_le(tail))
     if frames == 0:
