@@ -36,17 +36,37 @@ NATIVE = {
     "libvpx": ("libvpx", "BSD-3-Clause", "https://chromium.googlesource.com/webm/libvpx"),
     "libopus": ("Opus", "BSD-3-Clause", "https://opus-codec.org/downloads/"),
     "libmp3lame": ("LAME", "LGPL-2.0-or-later", "https://lame.sourceforge.io/"),
-    "libopencore-amrnb": ("opencore-amr", "Apache-2.0", "https://sourceforge.net/projects/opencore-amr/"),
-    "libopencore-amrwb": ("opencore-amr", "Apache-2.0", "https://sourceforge.net/projects/opencore-amr/"),
+    "libopencore-amrnb": (
+        "opencore-amr",
+        "Apache-2.0",
+        "https://sourceforge.net/projects/opencore-amr/",
+    ),
+    "libopencore-amrwb": (
+        "opencore-amr",
+        "Apache-2.0",
+        "https://sourceforge.net/projects/opencore-amr/",
+    ),
     "libwebp": ("libwebp", "BSD-3-Clause", "https://chromium.googlesource.com/webm/libwebp"),
     "libwebpmux": ("libwebp", "BSD-3-Clause", "https://chromium.googlesource.com/webm/libwebp"),
     "libsharpyuv": ("libwebp", "BSD-3-Clause", "https://chromium.googlesource.com/webm/libwebp"),
     "libvpl": ("oneVPL", "MIT", "https://github.com/intel/libvpl"),
     "libgnutls": ("GnuTLS", "LGPL-2.1-or-later", "https://www.gnutls.org/download.html"),
-    "libnettle": ("Nettle", "LGPL-3.0-or-later OR GPL-2.0-or-later", "https://www.lysator.liu.se/~nisse/nettle/"),
-    "libhogweed": ("Nettle", "LGPL-3.0-or-later OR GPL-2.0-or-later", "https://www.lysator.liu.se/~nisse/nettle/"),
+    "libnettle": (
+        "Nettle",
+        "LGPL-3.0-or-later OR GPL-2.0-or-later",
+        "https://www.lysator.liu.se/~nisse/nettle/",
+    ),
+    "libhogweed": (
+        "Nettle",
+        "LGPL-3.0-or-later OR GPL-2.0-or-later",
+        "https://www.lysator.liu.se/~nisse/nettle/",
+    ),
     "libgmp": ("GMP", "LGPL-3.0-or-later OR GPL-2.0-or-later", "https://gmplib.org/"),
-    "libunistring": ("libunistring", "LGPL-3.0-or-later OR GPL-2.0-or-later", "https://www.gnu.org/software/libunistring/"),
+    "libunistring": (
+        "libunistring",
+        "LGPL-3.0-or-later OR GPL-2.0-or-later",
+        "https://www.gnu.org/software/libunistring/",
+    ),
     "libasound": ("alsa-lib", "LGPL-2.1-or-later", "https://github.com/alsa-project/alsa-lib"),
     "libdrm": ("libdrm", "MIT", "https://gitlab.freedesktop.org/mesa/drm"),
     "libxcb": ("libxcb", "MIT", "https://gitlab.freedesktop.org/xorg/lib/libxcb"),
@@ -139,15 +159,14 @@ def native_libraries(site: Path) -> list[tuple[str, str, str, str]]:
             prefix = re.split(r"-[0-9a-f]{8}\.so", lib.name)[0]
             known = [k for k in NATIVE if prefix == k or prefix.startswith(k + "-")]
             if not known:
-                raise SystemExit(f"notices: {folder}/{lib.name} is not listed in packaging/notices.py")
+                raise SystemExit(f"notices: {folder}/{lib.name} is not in packaging/notices.py")
             rows.append((f"{folder}/{lib.name}", *NATIVE[max(known, key=len)]))
     return rows
 
 
 def render() -> str:
-    import PySide6
-
     import av
+    import PySide6
 
     site = Path(av.__file__).resolve().parent.parent
     lines = [

@@ -132,7 +132,7 @@ def inspect_image(path: str | os.PathLike) -> ImageInfo:
 
 @read_errors_refused
 def inspect_audio(path: str | os.PathLike) -> AudioInfo:
-    """Decode the voice clip and measure it. Refuses empty, silent, undecodable or non-audio files."""
+    """Decode the voice clip and measure it; refuse empty, silent or undecodable files."""
     return audio_check.inspect_audio(path)
 
 

@@ -108,7 +108,7 @@ async def _duration_for(info: media.AudioInfo, req: JobRequest, prices: Mapping 
 
 
 def split_summary(path: Path, prices: Mapping, quality: str) -> str:
-    """"3 parts, about $11.25": the long-video plan for a clip, for messages ("" if none)."""
+    """ "3 parts, about $11.25": the long-video plan for a clip, for messages ("" if none)."""
     from app.media.files import MediaError
     from app.media.pauses import map_speech
     from app.media.plan import plan_parts

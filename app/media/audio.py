@@ -257,10 +257,11 @@ def convert_to_wav(
 ) -> WavFile:
     """Write ``seconds`` of the clip from ``start`` (all of it if None) as 16-bit WAV.
 
-    The window is exact to the sample (from ``round(start * rate)`` to
-    ``round((start + seconds) * rate)``, less if the clip ends first). Where the audio was cut (a start offset, a kept length shorter than
-    the clip) ``fade`` seconds are ramped so the cut does not click. The file appears
-    at ``dest`` complete or not at all.
+    The window is exact to the sample: from ``round(start * rate)`` to
+    ``round((start + seconds) * rate)`` (less if the clip ends first), so adjacent windows
+    share no sample and miss none. Where the audio was cut (a start offset, a kept length
+    shorter than the clip) ``fade`` seconds are ramped so the cut does not click. The file
+    appears at ``dest`` complete or not at all.
     """
     layout = "mono" if channels == 1 else "stereo"
     channels = 1 if channels == 1 else 2

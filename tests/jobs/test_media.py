@@ -333,7 +333,8 @@ def test_parts_of_a_long_clip_are_exact_windows(tmp_path):
     """A long video's parts: WAVs of exactly their part's length, adding up to the whole."""
     for name in ("voice-32s.wav", "voice-3s.mp3"):
         info = media.inspect_audio(DATA / name)
-        cuts = [0.0, 1.234, 2.5, info.seconds] if info.seconds < 5 else [0.0, 14.19, 23.45, info.seconds]
+        inner = [1.234, 2.5] if info.seconds < 5 else [14.19, 23.45]
+        cuts = [0.0, *inner, info.seconds]
         total, whole = 0, len(decode_pcm(DATA / name, 16000).samples)
         for start, end in zip(cuts, cuts[1:], strict=False):
             duration = media.choose_duration(end - start)

@@ -98,9 +98,10 @@ def test_waveform_peaks():
 
 
 def test_declared_length_of_a_wav(tmp_path):
-    assert audio.wav_declared_frames(DATA / "voice-3s.wav") == audio.scan_audio(
-        DATA / "voice-3s.wav"
-    ).frames
+    assert (
+        audio.wav_declared_frames(DATA / "voice-3s.wav")
+        == audio.scan_audio(DATA / "voice-3s.wav").frames
+    )
     assert audio.wav_declared_frames(DATA / "voice-3s.mp3") is None
 
 

@@ -74,9 +74,7 @@ def test_quiet_recording_is_judged_against_itself(clip):
     pcm, clean = clip
     quiet = synth.Pcm(pcm.rate, synth.clip16(x * 0.05 for x in pcm.samples))  # -26 dB
     found = pauses.map_pcm(quiet)
-    assert [round(p.middle, 2) for p in found.pauses] == [
-        round(p.middle, 2) for p in clean.pauses
-    ]
+    assert [round(p.middle, 2) for p in found.pauses] == [round(p.middle, 2) for p in clean.pauses]
 
 
 def test_silence_and_a_steady_tone():

@@ -57,7 +57,7 @@ def brute_force_score(plan, pins=()) -> tuple:
         inside = sorted(t for t in credit if a < t < b)
         best = None
 
-        def walk(at, score, rest):
+        def walk(at, score, rest, b=b):
             nonlocal best
             for k, t in enumerate([*rest, b]):
                 if t - at > longest:
@@ -65,13 +65,15 @@ def brute_force_score(plan, pins=()) -> tuple:
                 end_credit = credit[t] if t != b else 0
                 s = tuple(
                     x + y
-                    for x, y in zip(score, planner.part_score(t - at, end_credit, cents), strict=True)
+                    for x, y in zip(
+                        score, planner.part_score(t - at, end_credit, cents), strict=True
+                    )
                 )
                 if t == b:
                     if best is None or s < best:
                         best = s
                 else:
-                    walk(t, s, rest[k + 1 :])
+                    walk(t, s, rest[k + 1 :], b)
                 if t in pinned:
                     break  # no part may run over a pinned cut
 
@@ -166,7 +168,8 @@ def test_dp_matches_brute_force_where_no_pause_comes_for_15_s(seed):
     rng = random.Random(seed)
     seconds = rng.uniform(15.5, 17.5)
     levels = [rng.uniform(-50, -15) for _ in range(round(seconds / FRAME))]
-    prices = {"mid": {"5": rng.randint(50, 200) / 100, "10": 1.72, "15": rng.randint(150, 400) / 100}}
+    five, fifteen = rng.randint(50, 200) / 100, rng.randint(150, 400) / 100
+    prices = {"mid": {"5": five, "10": 1.72, "15": fifteen}}
     plan = planner.plan_parts(speech(seconds, (), levels), prices, "mid")
     check_plan(plan)
     assert plan.candidates and all(c.pause == 0 for c in plan.candidates)
