@@ -128,36 +128,30 @@ def _copied_packets(pieces: Sequence[Piece], out_stream, total: float) -> Iterat
 
 
 def _audio_packets(audio: Path, out_stream, total: float) -> Iterator[av.Packet]:
-    """The whole recording as AAC packets, ``total`` seconds long."""
+    """The whole recording as AAC packets, at most ``total`` seconds of it."""
     ctx = out_stream.codec_context
-    rate, layout = ctx.sample_rate, ctx.layout.name
+    rate = ctx.sample_rate
     keep = round(total * rate)
-    resampler = av.AudioResampler(format="fltp", layout=layout, rate=rate, frame_size=1024)
+    resampler = av.AudioResampler(format="fltp", layout=ctx.layout.name, rate=rate, frame_size=1024)
     done = 0
     with open_input(audio, "audio") as container:
-        source = container.streams.audio[0]
         try:
-            frames = list_frames(container, source)
-            for frame in frames:
-                for out in resampler.resample(frame):
-                    if done >= keep:
-                        break
-                    out.pts, out.time_base = done, Fraction(1, rate)
-                    done += out.samples
-                    yield from out_stream.encode(out)
+            for out in _resampled(container, resampler):
+                if done >= keep:
+                    break
+                out.pts, out.time_base = done, Fraction(1, rate)
+                done += out.samples
+                yield from out_stream.encode(out)
         except av.FFmpegError as e:
             raise MediaError(ffmpeg_reason(e)) from None
-    for out in resampler.resample(None):
-        if done < keep:
-            out.pts, out.time_base = done, Fraction(1, rate)
-            done += out.samples
-            yield from out_stream.encode(out)
     yield from out_stream.encode(None)
 
 
-def list_frames(container, stream) -> Iterator[av.AudioFrame]:
-    for packet in container.demux(stream):
-        yield from packet.decode()
+def _resampled(container, resampler) -> Iterator[av.AudioFrame]:
+    for packet in container.demux(container.streams.audio[0]):
+        for frame in packet.decode():
+            yield from resampler.resample(frame)
+    yield from resampler.resample(None)
 
 
 def _add_audio_stream(out, audio: Path):

@@ -13,7 +13,7 @@ from fractions import Fraction
 
 import av
 
-from app.media.files import open_input
+from app.media.files import MediaError, open_input
 
 PRESET = "veryfast"
 CRF = "18"
@@ -37,7 +37,7 @@ class _Cursor:
             self.current, self.next = self.next, next(self.frames, None)
         frame = self.current or self.next
         if frame is None:
-            raise av.InvalidDataError(0, "no frame could be decoded")
+            raise MediaError("no frame could be decoded")
         return frame
 
     def close(self) -> None:
@@ -58,7 +58,6 @@ def _blend(a: av.VideoFrame, b: av.VideoFrame, alpha: float) -> av.VideoFrame:
     src_b.link_to(mix, 0, 1)
     mix.link_to(sink)
     graph.configure()
-    a, b = a.reformat(), b.reformat()
     a.pts = b.pts = 0
     src_a.push(a)
     src_b.push(b)
@@ -97,13 +96,13 @@ def _packets(stream, pieces, end, crossfade, rate, width, height) -> Iterator[av
                 index += 1
             piece = pieces[index]
             local = min(max(0.0, t - piece.start), piece.seconds - 1e-3)
-            frame = cursor(index).at(local)
+            frame = cursor(index).at(local).reformat(width=width, height=height, format="yuv420p")
             if crossfade > 0 and index > 0 and 0 <= t - piece.start < crossfade:
                 prev = pieces[index - 1]
                 if abs(prev.start + prev.seconds - piece.start) < 1e-3:
                     outgoing = cursor(index - 1).at(t - prev.start)
+                    outgoing = outgoing.reformat(width=width, height=height, format="yuv420p")
                     frame = _blend(outgoing, frame, (t - piece.start) / crossfade)
-            frame = frame.reformat(width=width, height=height, format="yuv420p")
             frame.pts, frame.time_base = k, 1 / rate
             yield from stream.encode(frame)
         yield from stream.encode(None)

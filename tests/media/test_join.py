@@ -142,6 +142,8 @@ def test_clips_that_differ_are_re_encoded(long_recording, part_clips, tmp_path):
     gap = plan.gaps[0]
     held = [y for t, y in joined if gap.start + 0.1 < t < gap.end - 0.1]
     assert held and all(distance(y, held[0]) < 1 for y in held)  # one frame held over it
+    faded = join.join_parts(pieces, wav, tmp_path / "faded.mp4", crossfade=0.2)
+    assert (faded.video.width, faded.video.height) == (160, 120)  # sizes differ: scaled
 
 
 def test_crossfade_dissolves_at_the_seam(tmp_path):
