@@ -124,39 +124,11 @@ def check_input_location(text: str) -> tuple[str, Path | str]:
     )
 
 
-@read_errors_refused
-def inspect_image(path: str | os.PathLike) -> ImageInfo:
-    """Decode the portrait for real; refuse unreadable, truncated, tiny or huge images."""
-    return image_check.inspect_image(path)
-
-
-@read_errors_refused
-def inspect_audio(path: str | os.PathLike) -> AudioInfo:
-    """Decode the voice clip and measure it; refuse empty, silent or undecodable files."""
-    return audio_check.inspect_audio(path)
-
-
-@read_errors_refused
-def prepare_audio(
-    info: AudioInfo,
-    dest_dir: Path,
-    duration: int,
-    trim: bool,
-    trim_start: float = 0.0,
-    trim_end: float | None = None,
-) -> Path:
-    """The WAV to upload: the original if acceptable, else a converted/trimmed copy.
-
-    Keeps at most ``duration`` s from ``trim_start`` (to ``trim_end``: a long video's
-    part). Refuses a clip longer than ``duration`` unless ``trim`` or a window is given.
-    """
-    return audio_check.prepare_audio(info, dest_dir, duration, trim, trim_start, trim_end)
-
-
-@read_errors_refused
-def waveform(path: str | os.PathLike, buckets: int = 400) -> list[float]:
-    """Peak per bucket (0..1 of full scale) over the whole clip, for the waveform widget."""
-    return audio_check.waveform(path, buckets)
+# The checks, refusing a file that vanishes or fails half-way (image_check, audio_check).
+inspect_image = read_errors_refused(image_check.inspect_image)
+inspect_audio = read_errors_refused(audio_check.inspect_audio)
+prepare_audio = read_errors_refused(audio_check.prepare_audio)
+waveform = read_errors_refused(audio_check.waveform)
 
 
 def inspect_video(path: str | os.PathLike) -> VideoInfo:
