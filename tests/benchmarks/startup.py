@@ -42,11 +42,6 @@ def first_paint_seconds(cmd: list[str], env: dict, timeout: float = 60.0) -> flo
         raise RuntimeError(str(exc)) from None
 
 
-def app_prints_probe() -> bool:
-    """Whether app/ui implements the start-up probe itself."""
-    return any("S2V_STARTUP_PROBE" in p.read_text() for p in (ROOT / "app" / "ui").glob("*.py"))
-
-
 def populate(home: Path, count: int) -> None:
     """`count` finished jobs in the store, written with JobStore.add directly."""
     from app.jobs.model import Job, JobState
@@ -109,10 +104,7 @@ def run(ctx: Context) -> Family:
         t0 = time.monotonic()
         populate(full, with_history)
         fill_seconds = time.monotonic() - t0
-        native = app_prints_probe()
         app_cmd = [sys.executable, "-m", "app"]
-        if not native:
-            app_cmd = [sys.executable, str(ROOT / "tests" / "benchmarks" / "paint_probe.py")]
         bare_cmd = [sys.executable, str(ROOT / "tests" / "benchmarks" / "bare_window.py")]
         variants = {
             "bare": (bare_cmd, dict(env, S2V_HOME=str(ctx.home("bare")))),
@@ -161,12 +153,6 @@ def run(ctx: Context) -> Family:
         f"History written with JobStore in one transaction ({with_history:,} jobs, "
         f"{fill_seconds:.1f} s); 80% completed, 10% failed, 10% cancelled."
     )
-    if not native:
-        fam.notes.append(
-            "app/ui does not print the S2V_STARTUP_PROBE line yet: the app was timed through "
-            "tests/benchmarks/paint_probe.py (an application-wide event filter on the first "
-            "Paint of a top-level window, then app.ui.main.main())."
-        )
     return fam
 
 
