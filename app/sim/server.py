@@ -1,4 +1,4 @@
-"""`s2v-studio simulate`: the Qt event loop (for encoding) in the main thread, HTTP in threads."""
+"""`s2v-studio simulate`: a Qt event loop in the main thread (fonts, signals), HTTP in threads."""
 
 from __future__ import annotations
 
@@ -82,6 +82,7 @@ def main(argv: list[str]) -> int:
     app = QGuiApplication.instance() or QGuiApplication(["s2v-sim"])
     workdir = _workdir()
     servers: list[SimHTTPServer] = []
+    maker = None
     try:
         maker = VideoMaker(workdir / "videos", fps=options.fps)
         ctx = SimContext(options, workdir, maker)
@@ -127,4 +128,6 @@ def main(argv: list[str]) -> int:
         for server in servers:
             server.shutdown()
             server.server_close()
+        if maker is not None:
+            maker.close()
         shutil.rmtree(workdir, ignore_errors=True)
