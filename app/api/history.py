@@ -47,6 +47,15 @@ MATCH_FIELDS = (
     "quality",
     "enhance_prompt",
 )
+MODEL_DEFAULTS = {  # what the service uses for a field that was not sent
+    "prompt": (
+        "Generate a captivating avatar video with fluent dialogue and lively facial gestures."
+    ),
+    "duration": 10,
+    "quality": "high",
+    "enhance_prompt": False,
+    "seed": 42,
+}
 
 
 class NoHistory(SegmindError):
@@ -170,17 +179,19 @@ def same_value(sent: object, listed: object) -> bool:
 def matches(row: HistoryRow, sent_inputs: dict) -> bool:
     """True when the row's request_body carries every value this attempt sent.
 
-    Every field of `sent_inputs` that is one of MATCH_FIELDS must be in the body with an
-    equal value; the image and audio URLs are required (uploads are shared between
-    parts and takes, so URLs alone are not enough, and without them nothing is).
+    Every field of MATCH_FIELDS that was sent must be in the body with an equal value; one
+    that was not sent must be absent or the model's default (a service may fill defaults
+    in). The image and audio URLs are required: uploads are shared between parts and
+    takes, so URLs alone are not enough, and without them nothing is.
     """
     body = row.request_body
     if body is None or not sent_inputs.get("input_image") or not sent_inputs.get("input_audio"):
         return False
     for name in MATCH_FIELDS:
-        if name in sent_inputs and (
-            name not in body or not same_value(sent_inputs[name], body[name])
-        ):
+        if name in sent_inputs:
+            if name not in body or not same_value(sent_inputs[name], body[name]):
+                return False
+        elif name in body and not same_value(MODEL_DEFAULTS.get(name), body[name]):
             return False
     return True
 

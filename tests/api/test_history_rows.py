@@ -289,6 +289,13 @@ def test_one_different_or_missing_value_is_no_match(field):
     assert not matches(row(request_body=missing), SENT)
 
 
+def test_a_value_not_sent_must_be_absent_or_the_default():
+    unsent = {k: v for k, v in SENT.items() if k != "seed"}
+    assert matches(row(request_body=unsent), unsent)
+    assert matches(row(request_body=unsent | {"seed": "42"}), unsent)  # filled-in default
+    assert not matches(row(request_body=unsent | {"seed": 43}), unsent)  # another take
+
+
 def test_no_body_or_no_urls_never_matches():
     assert not matches(row(request_body=None), SENT)
     assert not matches(row(), {"prompt": "Hello there."})
