@@ -15,6 +15,7 @@ from tests.simulator import (
     PORTRAIT,
     VOICE_5S,
     api_client,
+    history_rows,
     submit,
     upload,
     wait_until_done,
@@ -25,12 +26,6 @@ def today() -> dt.date:
     return dt.datetime.now(dt.UTC).date()
 
 
-def rows(c: httpx.Client, sim, **params) -> list[dict]:
-    r = c.get(sim.history_url, params=params)
-    assert r.status_code == 200, r.text
-    return r.json()["data"]
-
-
 def test_history_url_is_on_the_api_origin(sim):
     assert sim.history_url == f"{sim.api_base}/inference-request/request-history"
 
@@ -39,13 +34,13 @@ def test_a_job_appears_as_pending_then_completed_with_cost_output_and_body(sim):
     sim.config(job_seconds=40)
     with api_client(sim) as c:
         job = submit(c, sim, prompt="History, please.", seed=7, quality="mid").json()
-        (pending,) = rows(c, sim)
+        (pending,) = history_rows(c, sim)
         assert pending["request_id"] == job["request_id"]
         assert (pending["model_status"], pending["credits_deduction"]) == ("PENDING", 0.0)
         assert pending["generation_url"] is None and pending["latency_ms"] is None
         wait_until_done(c, job["status_url"])
         output = c.get(job["response_url"]).json()["output"]
-        (done,) = rows(c, sim)
+        (done,) = history_rows(c, sim)
     assert done["model_name"] == "higgsfield-speech2video"
     assert done["model_status"] == "COMPLETED"
     assert done["credits_deduction"] == 0.86
@@ -63,8 +58,8 @@ def test_a_failed_job_has_its_error_and_no_cost(sim):
     with api_client(sim) as c:
         job = submit(c, sim, prompt="x [sim:fail]").json()
         wait_until_done(c, job["status_url"])
-        (row,) = rows(c, sim, status="FAILED")
-        assert rows(c, sim, status="COMPLETED") == []
+        (row,) = history_rows(c, sim, status="FAILED")
+        assert history_rows(c, sim, status="COMPLETED") == []
     assert row["model_status"] == "FAILED" and row["credits_deduction"] == 0.0
     assert "no speech detected" in row["error"]
 
@@ -74,20 +69,20 @@ def test_lag_hides_new_requests_from_the_list_and_the_lookup_separately(sim):
     with api_client(sim) as c:
         job = submit(c, sim).json()
         one = f"{sim.history_url}/{job['request_id']}"
-        assert rows(c, sim) == []
+        assert history_rows(c, sim) == []
         assert c.get(one).status_code == 404
         time.sleep(0.6)
         assert c.get(one).status_code == 200
-        assert rows(c, sim) == []
+        assert history_rows(c, sim) == []
         time.sleep(0.5)
-        assert [r["request_id"] for r in rows(c, sim)] == [job["request_id"]]
+        assert [r["request_id"] for r in history_rows(c, sim)] == [job["request_id"]]
 
 
 def test_dashless_ids_are_listed_and_both_forms_are_looked_up(sim):
     sim.config(history_dashless_ids=True)
     with api_client(sim) as c:
         rid = submit(c, sim).json()["request_id"]
-        (row,) = rows(c, sim)
+        (row,) = history_rows(c, sim)
         assert row["request_id"] == rid.replace("-", "") and len(row["request_id"]) == 32
         for form in (rid, rid.replace("-", ""), rid.upper()):
             got = c.get(f"{sim.history_url}/{form}")
@@ -102,7 +97,7 @@ def test_request_body_styles(sim, style, read):
     sim.config(history_body=style)
     with api_client(sim) as c:
         submit(c, sim, prompt='it\'s "quoted"', enhance_prompt=True)
-        (row,) = rows(c, sim)
+        (row,) = history_rows(c, sim)
     body = row["request_body"]
     assert isinstance(body, dict if style == "object" else str)
     parsed = read(body)
@@ -115,8 +110,8 @@ def test_only_the_calling_keys_requests(sim):
     sim.config(keys=["SG_a", "SG_b"])
     with api_client(sim, "SG_a") as a, api_client(sim, "SG_b") as b:
         rid = submit(a, sim).json()["request_id"]
-        assert len(rows(a, sim)) == 1
-        assert rows(b, sim) == []
+        assert len(history_rows(a, sim)) == 1
+        assert history_rows(b, sim) == []
         assert b.get(f"{sim.history_url}/{rid}").status_code == 404
     with api_client(sim, key=None) as nobody:
         assert nobody.get(sim.history_url).status_code == 401
@@ -126,22 +121,25 @@ def test_paging_sorting_and_model_filter(sim):
     sim.seed_history(count=45, days_ago=1, spacing_seconds=60, credits_deduction=1.41)
     sim.seed_history(model_name="flux-schnell", credits_deduction=0.01)
     with api_client(sim) as c:
-        pages = [rows(c, sim, page=p, per_page=20, model_name="speech2video") for p in (1, 2, 3, 4)]
+        pages = [
+            history_rows(c, sim, page=p, per_page=20, model_name="speech2video")
+            for p in (1, 2, 3, 4)
+        ]
         assert [len(p) for p in pages] == [20, 20, 5, 0]
         listed = [r["created_at"] for p in pages for r in p]
         assert listed == sorted(listed, reverse=True)
         assert len({r["request_id"] for p in pages for r in p}) == 45
-        oldest_first = rows(c, sim, sort_order="asc", per_page=100)
+        oldest_first = history_rows(c, sim, sort_order="asc", per_page=100)
         assert oldest_first[0]["created_at"] < oldest_first[-1]["created_at"]
-        cheap = rows(c, sim, sort_by="credits_deduction", sort_order="asc")[0]
+        cheap = history_rows(c, sim, sort_by="credits_deduction", sort_order="asc")[0]
         assert cheap["model_name"] == "flux-schnell"
-        assert len(rows(c, sim, per_page=100)) == 46
+        assert len(history_rows(c, sim, per_page=100)) == 46
 
 
 def test_a_request_with_several_outputs_is_listed_once_per_output(sim):
     (rid,) = sim.seed_history(outputs=2, credits_deduction=2.81)
     with api_client(sim) as c:
-        listed = rows(c, sim)
+        listed = history_rows(c, sim)
     assert [r["request_id"] for r in listed] == [rid, rid]
     assert [r["credits_deduction"] for r in listed] == [2.81, 2.81]
 
@@ -153,7 +151,7 @@ def test_date_windows_default_to_the_last_7_days_and_span_at_most_31(sim):
     with api_client(sim) as c:
 
         def prompts(**params):
-            return [r["request_body"]["prompt"] for r in rows(c, sim, **params)]
+            return [r["request_body"]["prompt"] for r in history_rows(c, sim, **params)]
 
         assert prompts() == ["recent"]
         t = today()
@@ -205,7 +203,7 @@ def test_the_lookup_outlives_the_retention_and_so_does_the_video(sim):
 def test_an_old_request_is_found_by_id_outside_any_window(sim):
     (rid,) = sim.seed_history(days_ago=400, status="FAILED", error="boom")
     with api_client(sim) as c:
-        assert rows(c, sim) == []
+        assert history_rows(c, sim) == []
         got = c.get(f"{sim.history_url}/{rid}")
     assert got.status_code == 200
     assert (got.json()["model_status"], got.json()["error"]) == ("FAILED", "boom")
@@ -248,7 +246,7 @@ def test_drop_after_accept_makes_the_job_but_loses_the_answer(sim):
         (accepted,) = sim.submits()
         assert accepted["answered"] is False and accepted["body"] == sent
         time.sleep(0.2)
-        (row,) = rows(c, sim)
+        (row,) = history_rows(c, sim)
         assert row["request_id"] == accepted["request_id"]
         assert row["model_status"] == "COMPLETED"
         assert c.post(MODEL_PATH, json=sent).status_code == 200  # the count was one
