@@ -18,6 +18,7 @@ from pathlib import Path
 
 DEFAULT_API_BASE = "https://api.segmind.com"
 DEFAULT_UPLOAD_URL = "https://workflows-api.segmind.com/upload-asset"
+DEFAULT_HISTORY_URL = "https://api.spotprod.segmind.com/inference-request/request-history"
 
 # Segmind's published plans: requests per minute.
 BUDGET_PRESETS = {"free": 5, "pro": 50}
@@ -106,6 +107,7 @@ class Settings:
 
     api_base: str = DEFAULT_API_BASE
     upload_url: str = DEFAULT_UPLOAD_URL
+    history_url: str | None = None  # None: Segmind's own, only with Segmind's own API base
     output_dir: str | None = None  # None: Paths.videos
     concurrency: int = 3
     budget_preset: str = "free"  # "free" | "pro" | "custom"
@@ -126,11 +128,18 @@ class Settings:
         return self.prices.get(quality, {}).get(str(duration))
 
     def with_env(self) -> Settings:
-        """Environment overrides of the contract: SEGMIND_API_BASE, SEGMIND_UPLOAD_URL."""
+        """Environment overrides of the contract: SEGMIND_API_BASE, SEGMIND_UPLOAD_URL,
+        SEGMIND_HISTORY_URL. Segmind's own history is the default only while the API base
+        is Segmind's own too; otherwise history_url stays None (no history lookup)."""
+        api_base = os.environ.get("SEGMIND_API_BASE") or self.api_base
+        history = os.environ.get("SEGMIND_HISTORY_URL") or self.history_url
+        if not history and api_base.strip().rstrip("/") == DEFAULT_API_BASE:
+            history = DEFAULT_HISTORY_URL
         return dataclasses.replace(
             self,
-            api_base=os.environ.get("SEGMIND_API_BASE") or self.api_base,
+            api_base=api_base,
             upload_url=os.environ.get("SEGMIND_UPLOAD_URL") or self.upload_url,
+            history_url=history or None,
         )
 
     def output_folder(self, paths: Paths) -> Path:
