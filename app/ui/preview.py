@@ -1,36 +1,39 @@
-"""The preview of a finished video, with the job's inputs and parameters beside it.
+"""The preview pane: the selected job's video (or its first frame, or its portrait), the
+player's controls, and the job's details under them.
 
-QtMultimedia is loaded lazily (app.ui.multimedia); where it cannot load, the preview
-says why and offers to open the video in the system player instead.
+QtMultimedia is loaded lazily (app.ui.multimedia); where it cannot load, the pane says why
+and offers to open the video in the system player instead.
 """
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 
 import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QImageReader, QKeySequence, QPixmap, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QCheckBox,
     QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
     QScrollArea,
-    QSizePolicy,
     QSlider,
-    QStyle,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from app.jobs.model import Job
+from app.jobs.model import Job, JobState
 from app.ui import multimedia
+from app.ui import queue_text as words
+from app.ui.desktop import open_path
+from app.ui.icons import icon
+from app.ui.job_details import SIMULATED_BADGE, History, JobDetails  # noqa: F401 - re-exported
+from app.ui.thumbnails import IMAGE, VIDEO, ThumbnailCache
+from app.ui.video_view import VideoView
 
-SIMULATED_BADGE = "SIMULATED — not lip-synced"
-THUMB_SIZE = 160
+STILL_SIDE = 360  # stills decoded at up to 720 px (2x): sharp in a wide pane
 
 
 def _clock(ms: int) -> str:
@@ -38,125 +41,59 @@ def _clock(ms: int) -> str:
     return f"{s // 60}:{s % 60:02d}"
 
 
-class JobDetails(QWidget):
-    """The job's inputs (portrait thumbnail, audio name) and its parameters."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.badge = QLabel(SIMULATED_BADGE)
-        self.badge.setStyleSheet(
-            "background:#b45309; color:white; font-weight:bold; padding:3px 6px; border-radius:3px"
-        )
-        self.badge.hide()
-        self.thumbnail = QLabel()
-        self.thumbnail.setFixedSize(THUMB_SIZE, THUMB_SIZE)
-        self.thumbnail.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.audio = QLabel()
-        self.params = QLabel()
-        self.params.setWordWrap(True)
-        self.params.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        # In a scroll area: a long prompt or a short window must not squeeze the
-        # thumbnail into the labels below it.
-        inner = QWidget()
-        lay = QVBoxLayout(inner)
-        lay.setContentsMargins(0, 0, 0, 0)
-        for w in (self.badge, self.thumbnail, self.audio, self.params):
-            lay.addWidget(w)
-        lay.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(inner)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
-        self.setMinimumWidth(THUMB_SIZE + 30)
-        self.setFixedWidth(300)  # room for the parameters beside the thumbnail
-
-    def show_job(self, job: Job | None) -> None:
-        self.badge.setVisible(bool(job and job.demo))
-        if job is None:
-            self.thumbnail.clear()
-            self.audio.clear()
-            self.params.clear()
-            return
-        self._show_thumbnail(job.image)
-        self.audio.setText(f"Voice: {Path(job.audio).name if job.audio else '—'}")
-        rows = [
-            ("Prompt", job.prompt),
-            ("Duration", f"{job.duration} s"),
-            ("Quality", job.quality),
-            ("Seed", str(job.seed)),
-            ("Enhance prompt", "yes" if job.enhance_prompt else "no"),
-            ("Request id", job.request_id or "—"),
-            ("Cost", f"${job.cost:.2f}" if job.cost is not None else "—"),
-        ]
-        self.params.setText(
-            "<table>"
-            + "".join(
-                f"<tr><td><b>{html.escape(k)}</b>&nbsp;</td><td>{html.escape(v)}</td></tr>"
-                for k, v in rows
-            )
-            + "</table>"
-        )
-
-    def _show_thumbnail(self, image: str) -> None:
-        path = Path(image) if image and "://" not in image else None
-        if path is None or not path.is_file():
-            self.thumbnail.setText("Portrait\n(online)" if image else "")
-            return
-        reader = QImageReader(str(path))
-        reader.setDecideFormatFromContent(True)
-        reader.setAutoTransform(True)
-        img = reader.read()
-        if img.isNull():
-            self.thumbnail.setText("Portrait\nunreadable")
-            return
-        pix = QPixmap.fromImage(img).scaled(
-            THUMB_SIZE,
-            THUMB_SIZE,
-            Qt.AspectRatioMode.KeepAspectRatio,
-            Qt.TransformationMode.SmoothTransformation,
-        )
-        self.thumbnail.setPixmap(pix)
+def _tool(name: str, tip: str) -> QToolButton:
+    b = QToolButton(icon=icon(name))
+    b.setToolTip(tip)
+    b.setAccessibleName(tip.split(" (")[0])
+    b.setAutoRaise(True)
+    return b
 
 
 class PreviewPlayer(QWidget):
     """Plays a finished video: play/pause, seek, volume, loop, full screen.
 
-    `show_job(job)` shows a job's video and details; `clear()` releases the file so
-    it can be moved or deleted. Space plays/pauses, F toggles full screen, Esc leaves it.
+    `show_job(job)` shows a job's picture and details; `clear()` releases the file so it
+    can be moved or deleted. Space plays/pauses, F toggles full screen, Esc leaves it.
     """
 
     openedExternally = Signal(str)  # path handed to the system player
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, history: History | None = None) -> None:
         super().__init__(parent)
         self._mm = multimedia.load()
         self._path: str | None = None
         self._job: Job | None = None
-        self.details = JobDetails()
-        self.message = QLabel()
-        self.message.setWordWrap(True)
+        self.stills = ThumbnailCache(STILL_SIDE, parent=self)
+        self.stills.ready.connect(self._still_ready)
+        self.details = JobDetails(history=history)
+        self.video = VideoView()
+        self.video.installEventFilter(self)
+        self.message = QLabel(wordWrap=True)
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.open_external = QPushButton("Open in system player")
+        self.open_external = QPushButton(icon("video"), "Open in system player")
         self.open_external.setEnabled(False)
         self.open_external.clicked.connect(self.open_in_system_player)
 
         stage = QVBoxLayout()
+        stage.setContentsMargins(0, 0, 0, 0)
+        stage.addWidget(self.video, 3)
         if self._mm is None:
-            self.player = self.audio_output = self.video = None
+            self.player = self.audio_output = self.sink = None
             self.message.setText(multimedia.unavailable_reason() or "")
-            stage.addStretch(1)
-            stage.addWidget(self.message)
-            stage.addStretch(1)
         else:
             self._build_player(stage)
-        stage.addWidget(self.open_external, 0, Qt.AlignmentFlag.AlignRight)
-        lay = QHBoxLayout(self)
-        lay.addLayout(stage, 1)
-        lay.addWidget(self.details)
+        stage.addWidget(self.message)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(self.details)
+        self.details_scroll = scroll
+        stage.addWidget(scroll, 2)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addLayout(stage)
+        self.setMinimumWidth(240)
         self.clear()
 
     # construction ------------------------------------------------------------
@@ -165,54 +102,56 @@ class PreviewPlayer(QWidget):
         self.player = mm.QMediaPlayer(self)
         self.audio_output = mm.QAudioOutput(self)
         self.player.setAudioOutput(self.audio_output)
-        self.video = mm.QVideoWidget()
-        self.video.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.video.setMinimumSize(240, 180)
-        self.video.installEventFilter(self)
-        self.player.setVideoOutput(self.video)
+        self.sink = mm.QVideoSink(self)
+        self.player.setVideoOutput(self.sink)
+        self.sink.videoFrameChanged.connect(self._on_frame)
 
-        icon = self.style().standardIcon
-        self.play_button = QPushButton(icon(QStyle.StandardPixmap.SP_MediaPlay), "")
-        self.play_button.setToolTip("Play / pause (Space)")
+        self.play_button = _tool("play", "Play / pause (Space)")
         self.play_button.clicked.connect(self.toggle_play)
         self.position_label = QLabel("0:00")
         self.length_label = QLabel("0:00")
         self.seek = QSlider(Qt.Orientation.Horizontal)
         self.seek.setToolTip("Seek")
+        self.seek.setAccessibleName("Position in the video")
         self.seek.sliderMoved.connect(self.player.setPosition)
         self.volume = QSlider(Qt.Orientation.Horizontal)
         self.volume.setRange(0, 100)
         self.volume.setValue(80)
         self.volume.setMaximumWidth(90)
         self.volume.setToolTip("Volume")
+        self.volume.setAccessibleName("Volume")
         self.volume.valueChanged.connect(lambda v: self.audio_output.setVolume(v / 100))
         self.audio_output.setVolume(0.8)
-        self.loop = QCheckBox("Loop")
+        self.loop = _tool("loop", "Loop")
+        self.loop.setCheckable(True)
+        self.loop.setText("Loop")
         self.loop.toggled.connect(self._set_loop)
-        self.fullscreen_button = QPushButton("Full screen")
-        self.fullscreen_button.setToolTip("Full screen (F; Esc leaves)")
+        self.fullscreen_button = _tool("fullscreen", "Full screen (F; Esc leaves)")
         self.fullscreen_button.clicked.connect(lambda: self.set_full_screen(True))
 
         bar = QHBoxLayout()
         for w in (self.play_button, self.position_label, self.seek, self.length_label):
             bar.addWidget(w, 1 if w is self.seek else 0)
-        for w in (self.volume, self.loop, self.fullscreen_button):
-            bar.addWidget(w)
-        stage.addWidget(self.video, 1)
-        stage.addWidget(self.message)
+        more = QHBoxLayout()
+        for w in (QLabel("Volume"), self.volume, self.loop, self.fullscreen_button):
+            more.addWidget(w)
+        more.addStretch(1)
+        more.addWidget(self.open_external)
         stage.addLayout(bar)
+        stage.addLayout(more)
 
         self.player.durationChanged.connect(self._on_duration)
         self.player.positionChanged.connect(self._on_position)
         self.player.mediaStatusChanged.connect(self._on_status)
         self.player.playbackStateChanged.connect(self._on_state)
         self.player.errorOccurred.connect(self._on_error)
-        QShortcut(QKeySequence(Qt.Key.Key_Space), self, self.toggle_play).setContext(
-            Qt.ShortcutContext.WidgetWithChildrenShortcut
-        )
-        QShortcut(QKeySequence(Qt.Key.Key_F), self, self.toggle_full_screen).setContext(
-            Qt.ShortcutContext.WidgetWithChildrenShortcut
-        )
+        for key, slot in (
+            (Qt.Key.Key_Space, self.toggle_play),
+            (Qt.Key.Key_F, self.toggle_full_screen),
+        ):
+            QShortcut(QKeySequence(key), self, slot).setContext(
+                Qt.ShortcutContext.WidgetWithChildrenShortcut
+            )
 
     # public API ----------------------------------------------------------------
     def multimedia_available(self) -> bool:
@@ -220,7 +159,7 @@ class PreviewPlayer(QWidget):
 
     def video_sink(self):
         """The QVideoSink frames arrive on (None without QtMultimedia)."""
-        return self.player.videoSink() if self.player else None
+        return self.sink
 
     def current_path(self) -> str | None:
         """The video file being shown (None when none)."""
@@ -231,23 +170,26 @@ class PreviewPlayer(QWidget):
         return self._job
 
     def show_job(self, job: Job | None, autoplay: bool = False) -> None:
-        """Show a job's details and, when it has one on disk, its video."""
+        """Show a job's details and picture and, when it has one on disk, its video."""
+        same = job is not None and self._job is not None and job.id == self._job.id
         self._job = job
-        self.details.show_job(job)
+        portrait = self.stills.get(job.image, IMAGE) if job else None
+        self.details.show_job(job, portrait if portrait is not ThumbnailCache.PENDING else None)
         path = job.output_path if job else None
         if path and Path(path).is_file():
-            self.set_source(path, autoplay=autoplay)
+            if not (same and self._path == path):
+                self.set_source(path, autoplay=autoplay)
         else:
             self._release()
             self._path = None
             self.open_external.setEnabled(False)
-            if self._mm is not None:
-                self.message.setText("No video yet." if job else "")
+        self._show_still()
 
     def set_source(self, path: str, autoplay: bool = False) -> None:
         """Load a video file (ranges are set once it has loaded)."""
         self._path = str(path)
         self.open_external.setEnabled(True)
+        self._show_still()
         if self.player is None:
             return
         self.message.setText("")
@@ -265,6 +207,7 @@ class PreviewPlayer(QWidget):
         self.details.show_job(None)
         self.open_external.setEnabled(False)
         self._release()
+        self._show_still()
 
     def play(self) -> None:
         if self.player is not None and self._path:
@@ -283,22 +226,54 @@ class PreviewPlayer(QWidget):
             self.play()
 
     def is_full_screen(self) -> bool:
-        return bool(self.video and self.video.isFullScreen())
+        return self.video.isFullScreen()
 
     def set_full_screen(self, on: bool) -> None:
-        if self.video is not None and self._path:
-            self.video.setFullScreen(on)
+        if self._path or not on:
+            self.video.set_full_screen(on)
 
     def toggle_full_screen(self) -> None:
         self.set_full_screen(not self.is_full_screen())
 
     def open_in_system_player(self) -> None:
-        if self._path:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(self._path))
+        if self._path and open_path(self._path, parent=self):
             self.openedExternally.emit(self._path)
+
+    # the still: first frame, or the portrait with a caption -----------------------
+    def _show_still(self) -> None:
+        job = self._job
+        if job is None:
+            self.video.set_still(None, "Select a job to see it here.")
+            return
+        if self._path:
+            frame = self.stills.get(self._path, VIDEO)
+            if frame is ThumbnailCache.PENDING:
+                frame = None
+            self.video.set_still(frame, "" if frame is not None else "Loading the video…")
+            return
+        portrait = self.stills.get(job.image, IMAGE)
+        if portrait is ThumbnailCache.PENDING:
+            portrait = None
+        if job.state == JobState.completed:
+            caption = "The video file is missing: it was moved or deleted."
+        elif job.state.finished:
+            caption = f"No video: {words.state_word(job).lower()}."
+        else:
+            caption = f"No video yet: {words.state_word(job).lower()}."
+        self.video.set_still(portrait, caption, dim=True)
+
+    def _still_ready(self, kind: str, path: str) -> None:
+        job = self._job
+        if job is None or path not in (job.image, self._path):
+            return
+        if kind == IMAGE:
+            portrait = self.stills.get(job.image, IMAGE)
+            self.details.show_job(job, portrait)
+        self._show_still()
 
     # internals -----------------------------------------------------------------
     def _release(self) -> None:
+        self.video.set_frame(None)
         if self.player is None:
             return
         self.set_full_screen(False)
@@ -310,6 +285,13 @@ class PreviewPlayer(QWidget):
         self.fullscreen_button.setEnabled(False)
         self.position_label.setText("0:00")
         self.length_label.setText("0:00")
+
+    def _playing_or_paused(self) -> bool:
+        return self.player.playbackState() != self._mm.QMediaPlayer.PlaybackState.StoppedState
+
+    def _on_frame(self, frame) -> None:
+        if frame.isValid() and self._path and self._playing_or_paused():
+            self.video.set_frame(frame.toImage())
 
     def _set_loop(self, on: bool) -> None:
         loops = self._mm.QMediaPlayer.Loops
@@ -323,6 +305,8 @@ class PreviewPlayer(QWidget):
             self.seek.setEnabled(True)
             self.play_button.setEnabled(True)
             self.fullscreen_button.setEnabled(True)
+        elif status == st.EndOfMedia:
+            self.video.set_frame(None)  # back to the first frame, not a black box
         elif status == st.InvalidMedia:
             self.message.setText("This video cannot be played here; try the system player.")
 
@@ -338,15 +322,16 @@ class PreviewPlayer(QWidget):
 
     def _on_state(self, state) -> None:
         playing = state == self._mm.QMediaPlayer.PlaybackState.PlayingState
-        pm = QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
-        self.play_button.setIcon(self.style().standardIcon(pm))
+        self.play_button.setIcon(icon("pause" if playing else "play"))
+        if state == self._mm.QMediaPlayer.PlaybackState.StoppedState:
+            self.video.set_frame(None)
 
     def _on_error(self, error, text: str) -> None:
         if text:
             self.message.setText(f"{text} — try the system player.")
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        # In full screen the video widget is its own window: our shortcuts do not reach it.
+        # In full screen the video is its own window: the pane's shortcuts do not reach it.
         if obj is self.video and event.type() == QEvent.Type.KeyPress:
             key = event.key()
             if key == Qt.Key.Key_Escape and self.is_full_screen():

@@ -1,15 +1,16 @@
 """The queue table with its filter, search and the actions each job's state allows.
 
 Local actions (open, show in folder, copy) happen here; the engine's verbs (cancel, retry,
-rerun, remove, delete) are emitted as `requested(action, job_ids)` for the window to route.
+rerun, remove, delete) and the form's (edit, use) are emitted as `requested(action,
+job_ids)` for the window to route. Columns shrink with the window: the prompt first.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSize, Qt, QUrl, Signal
-from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -17,17 +18,18 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLineEdit,
     QMenu,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionProgressBar,
     QTableView,
     QToolBar,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from app.jobs.model import ACTIVE, Job, JobState
+from app.ui.desktop import open_path
 from app.ui.icons import icon
+from app.ui.queue_delegates import THUMB_WIDTH, ThumbDelegate, TwoLineDelegate
+from app.ui.queue_filter import FILTERS, JobFilterProxy
 from app.ui.queue_model import (
     COL_COST,
     COL_ELAPSED,
@@ -36,15 +38,17 @@ from app.ui.queue_model import (
     COL_PROMPT,
     COL_STATE,
     COL_THUMB,
-    FILTERS,
-    THUMB_HEIGHT,
-    JobFilterProxy,
+    ROW_HEIGHT,
     JobRole,
     JobTableModel,
-    ProgressRole,
 )
 
 RETRYABLE = frozenset({JobState.failed, JobState.expired, JobState.interrupted, JobState.cancelled})
+STOPPED = RETRYABLE  # ended without a video: "Edit and resubmit" applies
+# visible columns: preferred and smallest widths; the prompt takes what is left
+WIDTHS = {COL_THUMB: (THUMB_WIDTH, THUMB_WIDTH), COL_STATE: (240, 150), COL_ELAPSED: (64, 54)}
+WIDTHS[COL_COST] = (70, 58)
+PROMPT_MIN = 120
 
 
 def _has_video(job: Job) -> bool:
@@ -63,8 +67,8 @@ ACTIONS = {
     "folder": (
         "Show in &folder",
         "folder",
-        QKeySequence("Ctrl+Shift+O"),
-        "Open the folder that holds the video",
+        QKeySequence("Ctrl+Shift+F"),
+        "Open the folder that holds the video (Ctrl+Shift+F)",
         _has_video,
     ),
     "cancel": (
@@ -87,6 +91,20 @@ ACTIONS = {
         QKeySequence("Ctrl+Shift+R"),
         "A new job with the same inputs and a random seed",
         lambda j: j.state.finished,
+    ),
+    "edit": (
+        "&Edit and resubmit",
+        "edit",
+        QKeySequence("Ctrl+E"),
+        "Load this job's inputs and settings into the form to fix and send again (Ctrl+E)",
+        lambda j: j.state in STOPPED,
+    ),
+    "use": (
+        "&Use these settings",
+        "use",
+        QKeySequence("Ctrl+Shift+E"),
+        "Load this job's inputs and settings into the form (Ctrl+Shift+E)",
+        lambda j: True,
     ),
     "copy_id": (
         "Copy request &ID",
@@ -117,37 +135,9 @@ ACTIONS = {
         lambda j: j.state.finished and bool(j.output_path),
     ),
 }
-TOOLBAR = ("open", "folder", "cancel", "retry", "rerun", "remove")
-
-
-class ProgressDelegate(QStyledItemDelegate):
-    """A progress bar where a real percentage exists, the plain text otherwise."""
-
-    def paint(self, painter, option, index) -> None:
-        pct = index.data(ProgressRole)
-        if pct is None or pct < 0 or pct >= 100:
-            super().paint(painter, option, index)
-            return
-        bar = QStyleOptionProgressBar()
-        bar.rect = option.rect.adjusted(2, 4, -2, -4)
-        bar.minimum, bar.maximum, bar.progress = 0, 100, pct
-        bar.text = index.data() or f"{pct}%"
-        bar.textVisible = True
-        bar.state = option.state
-        bar.palette = option.palette
-        QWidgetStyle = option.widget.style() if option.widget else None  # noqa: N806
-        if QWidgetStyle:
-            QWidgetStyle.drawControl(
-                QStyle.ControlElement.CE_ProgressBar, bar, painter, option.widget
-            )
-
-
-class StateDelegate(QStyledItemDelegate):
-    """Small state icons, whatever size the rows' thumbnails are."""
-
-    def initStyleOption(self, option, index) -> None:  # noqa: N802 - Qt API
-        super().initStyleOption(option, index)
-        option.decorationSize = QSize(16, 16)
+TOOLBAR = ("open", "folder", "cancel", "retry", "edit", "rerun", "remove")
+SHORT = {"open": "Open", "folder": "Folder", "rerun": "New seed", "remove": "Remove"}
+SHORT["edit"] = "Edit"
 
 
 class QueueTable(QTableView):
@@ -163,7 +153,7 @@ class QueueTable(QTableView):
 class QueueView(QWidget):
     """Filter, search, table and the state-dependent actions on the selected jobs."""
 
-    requested = Signal(str, list)  # engine verb ("cancel", "retry"...), job ids
+    requested = Signal(str, list)  # verb ("cancel", "retry", "edit"...), job ids
     currentJobChanged = Signal(object)  # Job | None
 
     def __init__(self, model: JobTableModel, parent: QWidget | None = None) -> None:
@@ -171,6 +161,8 @@ class QueueView(QWidget):
         self.model = model
         self.proxy = JobFilterProxy(self)
         self.proxy.setSourceModel(model)
+        self._widths = {col: preferred for col, (preferred, _least) in WIDTHS.items()}
+        self._fitting = False
 
         self.filter = QComboBox()
         self.filter.addItems(list(FILTERS))
@@ -181,61 +173,84 @@ class QueueView(QWidget):
         self.search.setAccessibleName("Search prompts")
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self.proxy.set_search)
+        self.pane_button = QToolButton()  # the window gives it the "show preview" action
+        self.pane_button.setAutoRaise(True)
 
         self.table = QueueTable()
         self.table.setModel(self.proxy)
-        self.table.setAccessibleName("Job queue")
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        # The model is already newest first: no sort pass at start (a Python data() call
-        # per comparison). Column -1 keeps it; a header click sorts.
-        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        self.table.setSortingEnabled(True)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(THUMB_HEIGHT + 8)
-        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.table.setIconSize(
-            self.table.iconSize().expandedTo(
-                self.table.iconSize().scaled(
-                    THUMB_HEIGHT, THUMB_HEIGHT, Qt.AspectRatioMode.KeepAspectRatio
-                )
-            )
-        )
-        self.table.setItemDelegateForColumn(COL_PROGRESS, ProgressDelegate(self.table))
-        self.table.setItemDelegateForColumn(COL_STATE, StateDelegate(self.table))
-        header = self.table.horizontalHeader()
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(COL_PROMPT, QHeaderView.ResizeMode.Stretch)
-        for col, width in (
-            (COL_THUMB, THUMB_HEIGHT + 40),
-            (COL_PARAMS, 175),
-            (COL_STATE, 170),
-            (COL_PROGRESS, 130),
-            (COL_ELAPSED, 110),
-            (COL_COST, 64),
-        ):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
-            header.resizeSection(col, width)
-        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.table.customContextMenuRequested.connect(self._context_menu)
-        self.table.doubleClicked.connect(lambda _i: self.trigger("open"))
-        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
-        self.table.selectionModel().currentRowChanged.connect(self._selection_changed)
-        model.dataChanged.connect(self._data_changed)
-        model.rowsRemoved.connect(self._selection_changed)
-
+        self._build_table()
         self.actions_: dict[str, QAction] = {}
         self.toolbar = QToolBar("Job actions")
         self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self._build_actions()
+
+        top = QHBoxLayout()
+        top.addWidget(self.filter)
+        top.addWidget(self.search, 1)
+        top.addWidget(self.pane_button)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addLayout(top)
+        lay.addWidget(self.table, 1)
+        lay.addWidget(self.toolbar)
+        self._selection_changed()
+
+    def _build_table(self) -> None:
+        t = self.table
+        t.setAccessibleName("Job queue")
+        t.setAccessibleDescription(
+            "Jobs, newest first. Enter opens the video; the menu key lists actions."
+        )
+        t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        t.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        # The model is already newest first: no sort pass at start (a Python data() call
+        # per comparison). Column -1 keeps it; a header click sorts.
+        t.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        t.setSortingEnabled(True)
+        t.setAlternatingRowColors(True)
+        t.setWordWrap(False)
+        t.setShowGrid(False)
+        t.setTextElideMode(Qt.TextElideMode.ElideRight)
+        t.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        t.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        t.verticalHeader().hide()
+        t.verticalHeader().setDefaultSectionSize(ROW_HEIGHT)
+        t.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        two_lines = TwoLineDelegate(t)
+        t.setItemDelegateForColumn(COL_THUMB, ThumbDelegate(t))
+        t.setItemDelegateForColumn(COL_PROMPT, two_lines)
+        t.setItemDelegateForColumn(COL_STATE, two_lines)
+        self._set_columns()
+        t.horizontalHeader().sectionResized.connect(self._column_resized)
+        t.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        t.customContextMenuRequested.connect(self._context_menu)
+        t.doubleClicked.connect(lambda _i: self.trigger("open"))
+        t.selectionModel().selectionChanged.connect(self._selection_changed)
+        t.selectionModel().currentRowChanged.connect(self._selection_changed)
+        self.model.dataChanged.connect(self._data_changed)
+        self.model.rowsRemoved.connect(self._selection_changed)
+
+    def _set_columns(self) -> None:
+        """The settings and progress live on the second lines: their own columns stay hidden."""
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setMinimumSectionSize(40)
+        header.setSectionResizeMode(COL_PROMPT, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(COL_THUMB, QHeaderView.ResizeMode.Fixed)
+        for col in (COL_STATE, COL_ELAPSED, COL_COST):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
+        for col in (COL_PARAMS, COL_PROGRESS):
+            header.setSectionHidden(col, True)
+        self._fit()
+
+    def _build_actions(self) -> None:
         for name, (label, ic, keys, tip, _applies) in ACTIONS.items():
             act = QAction(icon(ic), label, self)
             act.setShortcut(keys)
             act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             act.setToolTip(tip)
+            if name in SHORT:
+                act.setIconText(SHORT[name])
             act.triggered.connect(lambda _checked=False, n=name: self.trigger(n))
             self.table.addAction(act)
             self.actions_[name] = act
@@ -247,15 +262,39 @@ class QueueView(QWidget):
         enter.triggered.connect(lambda: self.trigger("open"))
         self.table.addAction(enter)
 
-        top = QHBoxLayout()
-        top.addWidget(self.filter)
-        top.addWidget(self.search, 1)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.addLayout(top)
-        lay.addWidget(self.table, 1)
-        lay.addWidget(self.toolbar)
-        self._selection_changed()
+    # -- columns that shrink sensibly ---------------------------------------------
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        self._fit()
+        wide = self.width() >= 600
+        self.toolbar.setToolButtonStyle(
+            Qt.ToolButtonStyle.ToolButtonTextBesideIcon
+            if wide
+            else Qt.ToolButtonStyle.ToolButtonIconOnly
+        )
+
+    def _fit(self) -> None:
+        """Give each column its preferred width; when room runs out the prompt elides first,
+        then the state column shrinks to its smallest; only then does the table scroll."""
+        header = self.table.horizontalHeader()
+        room = self.table.viewport().width() - sum(self._widths.values())
+        widths = dict(self._widths)
+        if room < PROMPT_MIN:
+            least = WIDTHS[COL_STATE][1]
+            widths[COL_STATE] = max(least, widths[COL_STATE] - (PROMPT_MIN - room))
+        self._fitting = True
+        try:
+            for col, width in widths.items():
+                header.resizeSection(col, width)
+        finally:
+            self._fitting = False
+
+    def _column_resized(self, col: int, _old: int, new: int) -> None:
+        if not self._fitting and col in (COL_STATE, COL_ELAPSED, COL_COST):
+            self._widths[col] = max(WIDTHS[col][1], new)  # the creator's choice is preferred
+
+    def column_widths(self) -> dict[int, int]:
+        return dict(self._widths)
 
     # -- selection ------------------------------------------------------------
     def selected_jobs(self) -> list[Job]:
@@ -286,33 +325,47 @@ class QueueView(QWidget):
         """A selected job changed state: its actions (and preview) follow. Others cost nothing."""
         if not top.column() <= COL_STATE <= bottom.column():
             return
+        if roles and Qt.ItemDataRole.DisplayRole not in roles and JobRole not in roles:
+            return
         rows = self.table.selectionModel().selectedRows()
         if any(top.row() <= self.proxy.mapToSource(i).row() <= bottom.row() for i in rows):
             self._selection_changed()
 
     def restore_header(self, state) -> None:
-        """Column widths and sort order as saved; the default order needs no sort pass."""
+        """Sort order as saved (the column layout is the view's own); newest first needs no
+        sort pass."""
         header = self.table.horizontalHeader()
         self.table.setSortingEnabled(False)
         header.restoreState(state)
+        self._set_columns()
         if header.sortIndicatorSection() == COL_THUMB and (
             header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
         ):
             header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # newest first: as stored
         self.table.setSortingEnabled(True)
 
+    def restore_widths(self, widths: dict) -> None:
+        for col, (_preferred, least) in WIDTHS.items():
+            value = widths.get(str(col), widths.get(col))
+            if isinstance(value, int) and col != COL_THUMB:
+                self._widths[col] = max(least, value)
+        self._fit()
+
     def _selection_changed(self, *_args) -> None:
         jobs = self.selected_jobs()
         for name, act in self.actions_.items():
             applies = ACTIONS[name][4]
             act.setEnabled(bool(jobs) and any(applies(j) for j in jobs))
-        self.currentJobChanged.emit(jobs[0] if len(jobs) == 1 else None)
+        one = jobs[0] if len(jobs) == 1 else None
+        self.actions_["use"].setEnabled(one is not None)
+        self.actions_["edit"].setEnabled(one is not None and ACTIONS["edit"][4](one))
+        self.currentJobChanged.emit(one)
 
     def _context_menu(self, pos) -> None:
         self._selection_changed()
         menu = QMenu(self)
         for name, act in self.actions_.items():
-            if name in ("remove", "copy_id"):
+            if name in ("edit", "copy_id", "remove"):
                 menu.addSeparator()
             menu.addAction(act)
         menu.popup(self.table.viewport().mapToGlobal(pos))
@@ -326,10 +379,10 @@ class QueueView(QWidget):
             return
         if name == "open":
             for j in jobs:
-                QDesktopServices.openUrl(QUrl.fromLocalFile(j.output_path))
+                open_path(j.output_path, parent=self)
         elif name == "folder":
-            for folder in dict.fromkeys(str(Path(j.output_path).parent) for j in jobs):
-                QDesktopServices.openUrl(QUrl.fromLocalFile(folder))
+            for video in {str(Path(j.output_path).parent): j.output_path for j in jobs}.values():
+                open_path(video, folder=True, parent=self)
         elif name == "copy_id":
             QGuiApplication.clipboard().setText("\n".join(j.request_id for j in jobs))
         elif name == "copy_url":

@@ -72,11 +72,11 @@ def test_h264_result_decodes_about_five_seconds(qtbot, preview):
 
 def test_details_show_inputs_parameters_and_demo_badge(qtbot, preview):
     preview.show_job(make_job(H264))
-    text = preview.details.params.text()
+    text = " ".join(label.text() for label in preview.details.values.values())
     for part in ("A calm astronaut says hello", "5 s", "high", "7", "req-123", "$1.41"):
         assert part in text
-    assert preview.details.audio.text() == "Voice: voice-5s.wav"
-    assert not preview.details.thumbnail.pixmap().isNull()
+    assert "Voice: voice-5s.wav" in preview.details.audio.text()
+    qtbot.waitUntil(lambda: not preview.details.thumbnail.pixmap().isNull(), timeout=5000)
     assert preview.details.badge.isHidden()
     preview.show_job(make_job(H264, demo=True))
     assert not preview.details.badge.isHidden()
@@ -153,6 +153,20 @@ class _UrlCatcher(QObject):
         self.urls.append(url)
 
 
+def test_system_player_failure_says_so_with_the_path(qtbot, preview):
+    """Offscreen, no program opens files: the pane says so and offers the path to copy."""
+    from PySide6.QtGui import QGuiApplication
+
+    preview.show_job(make_job(H264))
+    preview.open_external.click()
+    note = preview._path_message
+    assert note.isVisible() and "Nothing on this computer opened the video" in note.text.text()
+    assert note.path.text() == str(H264)
+    note.copy_button.click()
+    assert QGuiApplication.clipboard().text() == str(H264)
+    note.close()
+
+
 def test_open_in_system_player_hands_over_the_file(qtbot, preview):
     catcher = _UrlCatcher()
     QDesktopServices.setUrlHandler("file", catcher, "open")
@@ -164,11 +178,67 @@ def test_open_in_system_player_hands_over_the_file(qtbot, preview):
     assert [u.toLocalFile() for u in catcher.urls] == [str(H264)]
 
 
-def test_job_without_video_shows_details_only(qtbot, preview):
+def test_job_without_video_shows_its_portrait_and_why(qtbot, preview):
     preview.show_job(make_job(H264, output_path=None, state=JobState.processing))
-    assert preview.message.text() == "No video yet."
+    assert preview.video.caption == "No video yet: processing."
+    qtbot.waitUntil(lambda: preview.video.still() is not None, timeout=5000)  # the portrait
     assert not preview.open_external.isEnabled()
     assert not preview.play_button.isEnabled()
+
+
+def _not_black(image) -> bool:
+    """Many distinct, non-black colours in the middle of the picture."""
+    w, h = image.width(), image.height()
+    seen = {
+        image.pixelColor(x, y).name()
+        for x in range(w // 4, 3 * w // 4, 7)
+        for y in (h // 3, h // 2)
+    }
+    return len(seen) > 5 and seen != {"#000000"}
+
+
+def test_first_frame_shows_before_play_and_after_the_end(qtbot, preview):
+    """The pane is never a black box: the video's first frame before play, frames while
+    playing, and the first frame again once the video has ended."""
+    preview.show_job(make_job(H264))
+    qtbot.waitUntil(lambda: preview.video.still() is not None, timeout=5000)
+    assert not preview.video.showing_frames()
+    assert _not_black(preview.video.grab().toImage())  # the widget itself, offscreen
+    frames, _ms = count_frames(qtbot, preview, rate=8.0)
+    assert frames >= 50
+    qtbot.waitUntil(lambda: not preview.video.showing_frames(), timeout=3000)
+    assert _not_black(preview.video.grab().toImage())
+
+
+def test_playing_draws_the_frames(qtbot, preview):
+    preview.show_job(make_job(H264))
+    qtbot.waitUntil(lambda: preview.seek.isEnabled(), timeout=5000)
+    preview.play()
+    qtbot.waitUntil(preview.video.showing_frames, timeout=5000)
+    assert _not_black(preview.video.grab().toImage())
+    preview.pause()
+
+
+def test_failed_job_keeps_its_reason_in_the_details(qtbot, preview):
+    job = make_job(
+        H264,
+        output_path=None,
+        state=JobState.failed,
+        cost=None,
+        error_code="job_failed",
+        error_message="Audio processing failed: no speech detected. Use a clip with speech.",
+    )
+    history = [(1_700_000_000.0, "created", "pending"), (1_700_000_005.0, "pending->failed", None)]
+    preview.details.history = lambda job_id: history
+    preview.show_job(job)
+    reason = preview.details.reason
+    assert reason.isVisibleTo(preview) and "no speech detected" in reason.text()
+    assert reason.wordWrap()
+    text = preview.details.history_text.text()
+    assert "Created" in text and "Failed" in text
+    preview.clear()
+    preview.show_job(job)  # shown again later: still there
+    assert "no speech detected" in preview.details.reason.text()
 
 
 def test_clear_after_the_widget_was_destroyed_is_harmless(qtbot):

@@ -7,7 +7,9 @@ import time
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QColor, QIcon, QImage, QPixmap
 
+from app.jobs.estimates import JobTimes
 from app.jobs.model import Job, JobState
+from app.ui.queue_filter import FILTERS, JobFilterProxy
 from app.ui.queue_model import (
     COL_COST,
     COL_ELAPSED,
@@ -15,9 +17,11 @@ from app.ui.queue_model import (
     COL_PROMPT,
     COL_STATE,
     COL_THUMB,
-    FILTERS,
+    PORTRAIT,
     THUMB_HEIGHT,
-    JobFilterProxy,
+    BarRole,
+    DetailRole,
+    FrameRole,
     JobRole,
     JobTableModel,
     ProgressRole,
@@ -75,7 +79,7 @@ def test_upsert_emits_changed_cells_only(qtbot, qapp):
     assert changes == [(1, COL_STATE, COL_COST)]
     changes.clear()
     model.set_progress(jobs[0].id, "upload", 50, 200)
-    assert changes == [(0, COL_PROGRESS, COL_PROGRESS)]
+    assert changes == [(0, COL_STATE, COL_PROGRESS)]  # the state cell shows it too
 
     new = Job(image="https://example.com/a.png", audio="https://example.com/a.wav")
     model.upsert(new)
@@ -97,7 +101,7 @@ def test_tick_touches_elapsed_of_active_rows_only(qapp):
     assert touched == len(active)
     assert [r for s in seen for r in range(s[0], s[1] + 1)] == active  # adjacent rows: one signal
     assert len(seen) < len(active)
-    assert all((s[2], s[3]) == (COL_ELAPSED, COL_ELAPSED) for s in seen)
+    assert all((s[2], s[3]) == (COL_STATE, COL_ELAPSED) for s in seen)
 
 
 def test_honest_progress_and_elapsed(qapp):
@@ -109,14 +113,43 @@ def test_honest_progress_and_elapsed(qapp):
         created_at=now - 200,
         submitted_at=now - 130,
     )
-    model = JobTableModel([job], typical_seconds=lambda: 330, now=lambda: now)
-    idx = model.index(0, COL_ELAPSED)
-    assert idx.data() == "2:10 of ~5:30"
+    times = JobTimes(306, 330, 361, learned=12)
+    model = JobTableModel([job], times=lambda: times, now=lambda: now)
+    assert model.index(0, COL_ELAPSED).data() == "2:10"
     assert model.index(0, COL_PROGRESS).data(ProgressRole) == -1  # no fake percentage
-    assert "%" not in model.index(0, COL_PROGRESS).data()
+    detail = model.index(0, COL_STATE).data(DetailRole)
+    assert detail == "about 3 min left, usually 5-6 min" and "%" not in detail
+    fraction, estimate = model.index(0, COL_STATE).data(BarRole)
+    assert estimate and 0.3 < fraction < 0.4
+    tip = model.index(0, COL_STATE).data(Qt.ItemDataRole.ToolTipRole)
+    assert "estimate" in tip and "last 12 finished jobs" in tip
+    # running long: the bar never fills before the video is there
+    late = JobTableModel([job], times=lambda: times, now=lambda: now + 600)
+    assert late.index(0, COL_STATE).data(BarRole) == (0.95, True)
+    assert late.index(0, COL_STATE).data(DetailRole).startswith("taking longer than usual")
     model.upsert(job.copy(state=JobState.downloading))
     model.set_progress(job.id, "download", 25, 100)
-    assert model.index(0, COL_PROGRESS).data() == "25%"
+    assert model.index(0, COL_PROGRESS).data(ProgressRole) == 25
+    assert model.index(0, COL_STATE).data(DetailRole) == "Downloading the video: 25%"
+    assert model.index(0, COL_STATE).data(BarRole) == (0.25, False)
+    model.upsert(job.copy(state=JobState.completed, finished_at=now))
+    assert model.index(0, COL_STATE).data(BarRole) == (1.0, False)
+
+
+def test_waiting_reasons_and_cancelling(qapp):
+    job = Job(image="a.png", audio="a.wav", state=JobState.pending)
+    model = JobTableModel([job])
+    assert model.index(0, COL_STATE).data(DetailRole) == "Waiting to start"
+    model.set_waiting(job.id, "job_slot")
+    assert model.index(0, COL_STATE).data(DetailRole) == "Waiting for a free job slot"
+    model.set_waiting(job.id, "request_slot")
+    assert model.index(0, COL_STATE).data(DetailRole) == "Waiting for a request slot"
+    model.upsert(job.copy(state=JobState.preparing))  # it moved on: the reason is gone
+    assert model.index(0, COL_STATE).data(DetailRole) == "Checking the inputs"
+    asked = job.copy(state=JobState.uploading)
+    asked.requested = "cancel"  # another process asked the owner to cancel it
+    model.upsert(asked)
+    assert model.index(0, COL_STATE).data() == "Cancelling…"
 
 
 def test_roles_and_demo_label(qapp):
@@ -176,14 +209,14 @@ def test_thumbnails_decoded_once_for_a_thousand_rows_off_the_ui_thread(qtbot, qa
     t0 = time.perf_counter()
     first = [model.index(r, COL_THUMB).data(Qt.ItemDataRole.DecorationRole) for r in range(1000)]
     asked = time.perf_counter() - t0
-    assert all(p is not None and p.height() == THUMB_HEIGHT for p in first)  # placeholders
+    assert all(p is not None and p.height() == PORTRAIT for p in first)  # placeholders
     qtbot.waitUntil(lambda: model.thumbnails.decodes == 1, timeout=5000)
     qtbot.waitUntil(lambda: len(changed) == 1000, timeout=5000)
     assert {c[1] for c in changed} == {COL_THUMB} and sorted(c[0] for c in changed) == list(
         range(1000)
     )
     pix = model.index(0, COL_THUMB).data(Qt.ItemDataRole.DecorationRole)
-    assert isinstance(pix, QPixmap) and pix.width() > pix.height() * 0  # the real picture
+    assert isinstance(pix, QPixmap) and not pix.isNull()  # the real picture
     assert pix.deviceIndependentSize().height() <= THUMB_HEIGHT
     assert model.thumbnails.decodes == 1 and asked < 0.5
 
@@ -200,7 +233,7 @@ def test_a_big_portrait_does_not_stall_the_ui_thread(qtbot, qapp, tmp_path):
     assert time.perf_counter() - t0 < 0.05
     qtbot.waitUntil(lambda: model.thumbnails.decodes == 1, timeout=10000)
     pix = model.index(2, COL_THUMB).data(Qt.ItemDataRole.DecorationRole)
-    assert isinstance(pix, QPixmap) and pix.width() <= 2 * THUMB_HEIGHT * 4
+    assert isinstance(pix, QPixmap) and pix.width() <= 2 * THUMB_HEIGHT
 
 
 def test_unreadable_and_online_portraits_get_an_icon(qtbot, qapp, tmp_path):
@@ -213,3 +246,31 @@ def test_unreadable_and_online_portraits_get_an_icon(qtbot, qapp, tmp_path):
     model.index(0, COL_THUMB).data(Qt.ItemDataRole.DecorationRole)
     qtbot.waitUntil(lambda: model.thumbnails.decodes == 1, timeout=5000)
     assert isinstance(model.index(0, COL_THUMB).data(Qt.ItemDataRole.DecorationRole), QIcon)
+
+
+def test_finished_rows_show_the_first_frame_of_their_video(qtbot, qapp, tmp_path):
+    """The real H.264 result: its first frame is decoded on the worker, once, and cached."""
+    import shutil
+
+    video = tmp_path / "result.mp4"
+    shutil.copy(DATA / "result-h264-5s.mp4", video)
+    jobs = make_jobs(3)
+    done = jobs[0].copy(state=JobState.completed, output_path=str(video))
+    running = jobs[1].copy(state=JobState.processing)
+    model = JobTableModel([done, running])
+    t0 = time.perf_counter()
+    assert model.index(0, COL_THUMB).data(FrameRole) is model.thumbnails.PENDING
+    assert time.perf_counter() - t0 < 0.05  # asked, not decoded, on the UI thread
+    assert model.index(1, COL_THUMB).data(FrameRole) is None  # no video yet
+    with qtbot.waitSignal(model.dataChanged, timeout=5000):
+        pass
+    qtbot.waitUntil(lambda: isinstance(model.index(0, COL_THUMB).data(FrameRole), QPixmap))
+    frame = model.index(0, COL_THUMB).data(FrameRole)
+    size = frame.deviceIndependentSize()
+    assert size.width() == size.height() == THUMB_HEIGHT  # 512x512 video, scaled to fit
+    image = frame.toImage()
+    colors = {image.pixelColor(x, y).name() for x in range(0, image.width(), 9) for y in (20, 60)}
+    assert len(colors) > 3  # a picture, not a blank or black box
+    decodes = model.thumbnails.decodes
+    model.index(0, COL_THUMB).data(FrameRole)
+    assert model.thumbnails.decodes == decodes  # cached

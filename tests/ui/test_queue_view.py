@@ -44,13 +44,23 @@ def enabled(view) -> set[str]:
 def test_actions_follow_the_state(qtbot, tmp_path):
     jobs = jobs_in_every_state(tmp_path)
     view = make_view(qtbot, jobs.values())
+    stopped = {"retry", "rerun", "copy_id", "remove", "edit", "use"}
     expected = {
-        JobState.pending: {"cancel"},
-        JobState.processing: {"cancel", "copy_id"},
-        JobState.completed: {"open", "folder", "rerun", "copy_id", "copy_url", "remove", "delete"},
-        JobState.failed: {"retry", "rerun", "copy_id", "remove"},
-        JobState.cancelled: {"retry", "rerun", "copy_id", "remove"},
-        JobState.expired: {"retry", "rerun", "copy_id", "remove"},
+        JobState.pending: {"cancel", "use"},
+        JobState.processing: {"cancel", "copy_id", "use"},
+        JobState.completed: {
+            "open",
+            "folder",
+            "rerun",
+            "copy_id",
+            "copy_url",
+            "remove",
+            "delete",
+            "use",
+        },
+        JobState.failed: stopped,
+        JobState.cancelled: stopped,
+        JobState.expired: stopped,
     }
     for state, names in expected.items():
         assert view.select_job(jobs[state].id)
