@@ -127,7 +127,7 @@ def test_too_long_is_refused_unless_trimmed(tmp_path):
     assert caught.value.message == (
         "voice-32s.wav is 31.9 s long, longer than the longest video (15 s)."
     )
-    assert caught.value.next_step == (
+    assert caught.value.cli_step == (
         "Keep its first 15 s with --trim, or make a long video of all of it with --split."
     )
     assert caught.value.next_step == 'Choose "Trim to 15 s", or "Make a long video".'
