@@ -44,7 +44,7 @@ def rows(report: str) -> dict[str, str]:
         if (
             len(parts) >= 3
             and parts[-1] != "detail"
-            and parts[0] in ("files", "keyring", "playback")
+            and parts[0] in ("files", "keyring", "playback", "media")
         ):
             found[parts[0]] = parts[1]
         elif line.startswith("demo job"):
@@ -56,9 +56,10 @@ def test_self_test_passes_from_source(tmp_path):
     # A temp HOME proves the self-test writes nothing outside its own temp folders.
     result = run_self_test(env_changes={"HOME": str(tmp_path), "S2V_HOME": None})
     assert result.returncode == 0, result.stdout + result.stderr[-3000:]
-    assert "self-test: PASS (4 checks)" in result.stdout
+    assert "self-test: PASS (5 checks)" in result.stdout
     checks = rows(result.stdout)
-    assert checks["files"] == checks["playback"] == checks["demo job"] == "PASS"
+    assert checks["files"] == checks["playback"] == checks["media"] == "PASS"
+    assert checks["demo job"] == "PASS"
     assert checks["keyring"] in ("PASS", "WARN")  # WARN: no Secret Service in this session
     assert "125 frames of 512x512 H.264 decoded" in result.stdout
     assert list(tmp_path.iterdir()) == []
