@@ -327,7 +327,7 @@ def _watchdog(seconds: float, current: Callable[[], str]) -> threading.Timer:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the checks, print the table, return 0 only if every check passed."""
-    summary = __doc__.split("\n")[0]
+    summary = (__doc__ or "").split("\n")[0]
     parser = argparse.ArgumentParser(prog="s2v-studio self-test", description=summary)
     parser.add_argument("--only", help=f"comma-separated checks to run (of: {', '.join(CHECKS)})")
     parser.add_argument(

@@ -205,7 +205,7 @@ def error_for_exception(exc: BaseException, what: str, host: str) -> SegmindErro
     return SegmindError(ErrorKind.network, message, sent=sent)
 
 
-def _chain(exc: BaseException) -> list[BaseException]:
+def _chain(exc: BaseException | None) -> list[BaseException]:
     seen: list[BaseException] = []
     while exc is not None and exc not in seen and len(seen) < 10:
         seen.append(exc)

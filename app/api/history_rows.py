@@ -159,7 +159,7 @@ def _url(value: object) -> str | None:
         value = value[0]
     if isinstance(value, dict):
         value = value.get("url")
-    return value.strip() if parse_url(value) is not None else None
+    return value.strip() if isinstance(value, str) and parse_url(value) is not None else None
 
 
 def parse_row(obj: object) -> HistoryRow | None:

@@ -10,7 +10,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from app.api.errors import SegmindError
+from app.api.errors import ErrorKind, SegmindError
 
 T = TypeVar("T")
 
@@ -100,7 +100,7 @@ async def with_retries(
     may_retry: Callable[[SegmindError], bool],
     backoff: Backoff,
     deadline: float,
-    on_retry: Callable[[str, int, float], object] | None = None,
+    on_retry: Callable[[ErrorKind, int, float], object] | None = None,
     on_rate_limit: Callable[[float], object] | None = None,
     sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
 ) -> T:

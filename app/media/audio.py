@@ -21,8 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import av
+import av.audio.stream
+import av.stream
+from av.error import FFmpegError
 
-from app.media.files import MediaError, atomic_output, ffmpeg_reason, open_input
+from app.media.files import MediaError, atomic_output, ffmpeg_reason, open_input, time_base
 
 # Samples looked at (pure Python is ~30 ns a sample): per second for the peak and
 # for the loudness, and per waveform block. Odd strides see every channel.
@@ -97,7 +100,7 @@ def _decoded(container, stream) -> Iterator[av.AudioFrame]:
             for frame in packet.decode():
                 got = True
                 yield frame
-    except av.FFmpegError as e:
+    except FFmpegError as e:
         if not got:
             raise MediaError(ffmpeg_reason(e)) from None
 
@@ -222,11 +225,11 @@ def _pcm_stream(path, rate: int, layout: str, start: float, seconds: float | Non
         frames = _decoded(container, stream)
         skip = round(start * rate)
         if skip and stream.codec_context.name.startswith("pcm_"):
-            container.seek(round(start / stream.time_base), stream=stream)
+            container.seek(round(start / time_base(stream)), stream=stream)
             first = next(frames, None)
             if first is None:
                 return
-            begin = float(first.pts * first.time_base) if first.pts is not None else 0.0
+            begin = float(first.pts * time_base(first)) if first.pts is not None else 0.0
             skip = max(0, round((start - begin) * rate))
             frames = itertools.chain([first], frames)
         resampler = av.AudioResampler(format="s16", layout=layout, rate=rate)

@@ -11,9 +11,11 @@ import contextlib
 import os
 import tempfile
 from collections.abc import Iterator
+from fractions import Fraction
 from pathlib import Path
 
 import av
+from av.error import FFmpegError
 
 from app.media.formats import DEMUXERS, sniff
 
@@ -38,9 +40,16 @@ def read_head(path: str | os.PathLike, n: int = 64) -> bytes:
 
 def ffmpeg_reason(error: Exception) -> str:
     """FFmpeg's words for an error, without the file name it repeats."""
-    if isinstance(error, av.FFmpegError):
+    if isinstance(error, FFmpegError):
         return (error.strerror or str(error)).rstrip(".")
     return str(error)
+
+
+def time_base(stream) -> Fraction:
+    """A stream's (or frame's) time base: FFmpeg sets one on every opened stream."""
+    if stream.time_base is None:
+        raise MediaError("a stream without a time base")
+    return stream.time_base
 
 
 def open_input(path: str | os.PathLike, kind: str = "audio"):
@@ -59,7 +68,7 @@ def open_input(path: str | os.PathLike, kind: str = "audio"):
         options["probesize"] = "32768"
     try:
         return av.open(p, "r", format=fmt, options=options)
-    except (av.FFmpegError, ValueError) as e:
+    except (FFmpegError, ValueError) as e:
         raise MediaError(ffmpeg_reason(e), content=content) from None
 
 

@@ -21,8 +21,10 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
+import av.stream
+from av.error import FFmpegError
 
-from app.media.files import MediaError, atomic_output, ffmpeg_reason, open_input
+from app.media.files import MediaError, atomic_output, ffmpeg_reason, open_input, time_base
 from app.media.probe import VideoInfo, probe_video
 from app.media.reencode import encoded_frames
 
@@ -97,7 +99,7 @@ def _copied_packets(pieces: Sequence[Piece], out_stream, total: float) -> Iterat
         offset = _ticks(piece.start)
         with open_input(piece.clip, "video") as container:
             stream = _video_stream(container)
-            tb = stream.time_base
+            tb = time_base(stream)
             origin = stream.start_time or 0
             limit = round(Fraction(piece.seconds) / tb)
             for packet in container.demux(stream):
@@ -123,7 +125,7 @@ def _copied_packets(pieces: Sequence[Piece], out_stream, total: float) -> Iterat
     if held is None:
         raise MediaError("no video frames to join")
     # The last packet lasts to the end of the sound; readers count from its pts.
-    held.duration = max(1, end - held.pts)
+    held.duration = max(1, end - (held.pts or 0))
     yield held
 
 
@@ -142,7 +144,7 @@ def _audio_packets(audio: Path, out_stream, total: float) -> Iterator[av.Packet]
                 out.pts, out.time_base = done, Fraction(1, rate)
                 done += out.samples
                 yield from out_stream.encode(out)
-        except av.FFmpegError as e:
+        except FFmpegError as e:
             raise MediaError(ffmpeg_reason(e)) from None
     yield from out_stream.encode(None)
 
@@ -216,7 +218,7 @@ def write_video(
                         progress(min(1.0, float(_packet_time(packet)) / max(end, 1e-9)))
                     out.mux(packet)
             info = probe_video(tmp)
-    except av.FFmpegError as e:
+    except FFmpegError as e:
         raise MediaError(ffmpeg_reason(e)) from None
     return JoinResult(dest, copy, info.__class__(**{**info.__dict__, "path": dest}))
 

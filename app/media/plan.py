@@ -190,7 +190,7 @@ def _candidates(speech: SpeechMap, a: int, b: int, longest: int) -> list[tuple[i
     return sorted(set(found))
 
 
-def _snap(candidates: list[tuple[int, int]], t: int) -> int:
+def _snap(candidates: list[tuple[int, int, int]], t: int) -> int:
     return min(candidates, key=lambda c: (abs(c[0] - t), c[0]))[0]
 
 
@@ -220,10 +220,11 @@ def _best_parts(a, b, inside, pins, cents) -> list[tuple[int, int]]:
             ti = nodes[i][0]
             if tj - ti > longest:
                 break
-            if best[i] is not None:
+            before, current = best[i], best[j]
+            if before is not None:
                 s = part_score(tj - ti, credit, cents)
-                total = tuple(x + y for x, y in zip(best[i], s, strict=True))
-                if best[j] is None or total < best[j]:
+                total = tuple(x + y for x, y in zip(before, s, strict=True))
+                if current is None or total < current:
                     best[j], back[j] = total, i
             if ti in pins:
                 break  # a part may not run over a pinned cut

@@ -14,6 +14,8 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
+import av.stream
+from av.error import FFmpegError
 
 from app.media.files import MediaError, ffmpeg_reason, open_input
 
@@ -90,7 +92,9 @@ def _stream_info(stream) -> StreamInfo:
         "seconds": _seconds(stream.duration, stream.time_base),
         "picture": bool(stream.disposition & av.stream.Disposition.attached_pic),
     }
-    if stream.type == "audio":
+    if ctx is None:
+        pass
+    elif stream.type == "audio":
         info.update(sample_rate=ctx.sample_rate, channels=ctx.channels)
     elif stream.type == "video":
         rate = stream.average_rate or stream.guessed_rate
@@ -166,7 +170,7 @@ def probe_video(path: str | os.PathLike) -> VideoInfo:
             if first is None:
                 raise MediaError("no frame could be decoded")
             last, last_dts = _decode_last(container, stream)
-        except av.FFmpegError as e:
+        except FFmpegError as e:
             raise MediaError(ffmpeg_reason(e)) from None
         if last is None:
             raise MediaError("the last frames could not be decoded")
@@ -202,7 +206,7 @@ def first_frame(path: str | os.PathLike, max_side: int | None = None) -> Picture
             raise MediaError("no video stream")
         try:
             frame = _decode_first(container, streams[0])
-        except av.FFmpegError as e:
+        except FFmpegError as e:
             raise MediaError(ffmpeg_reason(e)) from None
         if frame is None:
             raise MediaError("no frame could be decoded")

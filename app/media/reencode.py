@@ -12,8 +12,10 @@ from collections.abc import Iterator, Sequence
 from fractions import Fraction
 
 import av
+import av.filter
+import av.stream
 
-from app.media.files import MediaError, open_input
+from app.media.files import MediaError, open_input, time_base
 
 PRESET = "veryfast"
 CRF = "18"
@@ -27,7 +29,7 @@ class _Cursor:
         pic = av.stream.Disposition.attached_pic
         self.stream = next(s for s in self.container.streams.video if not s.disposition & pic)
         self.stream.thread_type = "AUTO"
-        self.origin = float((self.stream.start_time or 0) * self.stream.time_base)
+        self.origin = float((self.stream.start_time or 0) * time_base(self.stream))
         self.frames = self.container.decode(self.stream)
         self.current = None
         self.next = next(self.frames, None)
@@ -47,10 +49,10 @@ class _Cursor:
 def _blend(a: av.VideoFrame, b: av.VideoFrame, alpha: float) -> av.VideoFrame:
     graph = av.filter.Graph()
     src_a = graph.add_buffer(
-        width=a.width, height=a.height, format=a.format.name, time_base=Fraction(1, 25)
+        width=a.width, height=a.height, format=a.format, time_base=Fraction(1, 25)
     )
     src_b = graph.add_buffer(
-        width=b.width, height=b.height, format=b.format.name, time_base=Fraction(1, 25)
+        width=b.width, height=b.height, format=b.format, time_base=Fraction(1, 25)
     )
     mix = graph.add("blend", f"all_expr=A*{1 - alpha:.4f}+B*{alpha:.4f}")
     sink = graph.add("buffersink")
@@ -61,7 +63,9 @@ def _blend(a: av.VideoFrame, b: av.VideoFrame, alpha: float) -> av.VideoFrame:
     a.pts = b.pts = 0
     src_a.push(a)
     src_b.push(b)
-    return sink.pull()
+    frame = sink.pull()
+    assert isinstance(frame, av.VideoFrame)  # a video graph gives video frames
+    return frame
 
 
 def encoded_frames(out, pieces: Sequence, end: float, crossfade: float):

@@ -290,13 +290,13 @@ class ApiHandler(SimHandler):
     def history_list(self):
         params = dict(parse_qsl(urlsplit(self.path).query, keep_blank_values=True))
         try:
-            page = history.query(self.ctx, self.key, params)
+            page = history.query(self.ctx, self.key or "", params)
         except history.HistoryQueryError as e:
             return self.reply_json(400, {"error": str(e)})
         return self.answer(200, page)
 
     def history_one(self, request_id: str):
-        row = history.find(self.ctx, self.key, request_id)
+        row = history.find(self.ctx, self.key or "", request_id)
         if row is None:
             return self.answer(404, {"error": f"Request {request_id} not found"})
         return self.answer(200, row)

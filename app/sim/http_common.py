@@ -36,6 +36,8 @@ class SimHandler(BaseHTTPRequestHandler):
     timeout = 120  # idle keep-alive connections end eventually
     disable_nagle_algorithm = True  # headers and body go in separate writes
 
+    server: SimHTTPServer  # the class above, not BaseServer
+
     # set per request
     key: str | None = None
     target: str | None = None  # submit, status, result, credits, upload, history, video, cdn

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 
@@ -79,7 +80,9 @@ class SimulatorProcess:
         collector = threading.Thread(target=_collect, args=(proc.stderr, lines), daemon=True)
         collector.start()
         first: list[str] = []
-        reader = threading.Thread(target=lambda: first.append(proc.stdout.readline()), daemon=True)
+        out = proc.stdout
+        assert out is not None  # started with stdout=PIPE
+        reader = threading.Thread(target=lambda: first.append(out.readline()), daemon=True)
         reader.start()
         reader.join(timeout)
         if not first or not first[0].strip():
@@ -129,7 +132,7 @@ class SimulatorProcess:
             self._client = httpx.Client(base_url=self.admin, timeout=30.0)
         return self._client
 
-    def _call(self, method: str, path: str, body: dict | None = None):
+    def _call(self, method: str, path: str, body: dict | None = None) -> Any:
         r = self.http.request(method, path, json=body)
         if r.status_code >= 400 and not path.startswith("/jobs/"):
             raise SimulatorError(f"{method} /_sim{path} -> {r.status_code}: {r.text}")

@@ -61,7 +61,7 @@ def _rgba_frame(image: QImage) -> av.VideoFrame:
     w, h = image.width(), image.height()
     frame = av.VideoFrame(w, h, "rgba")
     if frame.planes[0].line_size == image.bytesPerLine():
-        frame.planes[0].update(image.constBits())
+        frame.planes[0].update(bytes(image.constBits()))
         return frame
     return av.VideoFrame.from_bytes(bytes(image.constBits()), w, h, format="rgba")
 
