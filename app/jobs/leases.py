@@ -8,10 +8,13 @@ changing the job; the owner carries it out on its next heartbeat.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
+import sqlite3
 import time
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 # a row this process may write: nobody's, ours, or its holder's lease lapsed or died
 WRITABLE = "(owner IS NULL OR owner = :me OR COALESCE(lease_until, 0) <= :now OR owner_gone(owner))"
@@ -48,6 +51,11 @@ class Leases:
     """The lease half of JobStore (it provides `_db`, `_tx`, `_note` and `owner`)."""
 
     owner: str
+    _db: sqlite3.Connection
+    if TYPE_CHECKING:
+
+        def _tx(self) -> contextlib.AbstractContextManager: ...
+        def _note(self, job_id: str, what: str, detail: str | None) -> None: ...
 
     def _who(self) -> dict:
         return {"me": self.owner, "now": time.time()}

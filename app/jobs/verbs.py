@@ -14,6 +14,7 @@ import datetime as dt
 import logging
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.api.errors import ErrorKind, SegmindError
 from app.jobs.events import JobAdded, JobChanged, JobRemoved
@@ -21,14 +22,42 @@ from app.jobs.model import FINISHED, RETRYABLE, Job, JobState
 from app.jobs.prepare import JobRequest, check_request, fingerprint, random_seed
 from app.jobs.runner import cancel_changes
 from app.jobs.sidecar import sidecar_path
-from app.jobs.store import HistoryEntry, Spend
-from app.settings import check_output_folder
+from app.jobs.store import HistoryEntry, JobStore, Spend
+from app.settings import Paths, Settings, check_output_folder
+
+if TYPE_CHECKING:
+    from app.api.download import Downloader
+    from app.jobs.events import EventHub
+    from app.jobs.runner import JobRunner
 
 log = logging.getLogger(__name__)
 
 
 class JobVerbs:
     """The verbs half of Engine (which provides the store, settings, runners and drive)."""
+
+    # provided by Engine
+    store: JobStore
+    settings: Settings
+    events: EventHub
+    demo: bool
+    paths: Paths
+    _tasks: dict[str, asyncio.Task]
+    _runners: dict[str, JobRunner]
+    if TYPE_CHECKING:
+
+        def told(self, job_id: str) -> None: ...
+        def api_key(self) -> str: ...
+        def simulated_service(self) -> bool: ...
+        def downloader(self) -> Downloader: ...
+        def output_folder(self) -> Path: ...
+        def drive(
+            self,
+            job_id: str,
+            until_accepted: bool = False,
+            delay: float = 0.0,
+            leased: bool = False,
+        ) -> asyncio.Task | None: ...
 
     # queries ---------------------------------------------------------------
     def jobs(self) -> list[Job]:
