@@ -58,16 +58,16 @@ def app_paths(home: str | os.PathLike | None = None) -> Paths:
     if home:
         h = Path(home).expanduser().absolute()
         return Paths(h / "data", h / "config", h / "logs", h / "cache", h / "videos")
-    from PySide6.QtCore import QStandardPaths as SP
+    from PySide6.QtCore import QStandardPaths
 
     def loc(kind, fallback: str) -> Path:
-        found = SP.writableLocation(kind)
+        found = QStandardPaths.writableLocation(kind)
         return Path(found) if found else Path.home() / fallback
 
-    data = loc(SP.StandardLocation.GenericDataLocation, ".local/share") / "s2v-studio"
-    config = loc(SP.StandardLocation.GenericConfigLocation, ".config") / "s2v-studio"
-    cache = loc(SP.StandardLocation.GenericCacheLocation, ".cache") / "s2v-studio"
-    videos = loc(SP.StandardLocation.MoviesLocation, "Videos") / "Speech2Video Studio"
+    data = loc(QStandardPaths.StandardLocation.GenericDataLocation, ".local/share") / "s2v-studio"
+    config = loc(QStandardPaths.StandardLocation.GenericConfigLocation, ".config") / "s2v-studio"
+    cache = loc(QStandardPaths.StandardLocation.GenericCacheLocation, ".cache") / "s2v-studio"
+    videos = loc(QStandardPaths.StandardLocation.MoviesLocation, "Videos") / "Speech2Video Studio"
     return Paths(data, config, data / "logs", cache, videos)
 
 

@@ -6,9 +6,9 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import pytest  # noqa: E402
+import pytest
 
-from app.sim.process import SimulatorProcess  # noqa: E402
+from app.sim.process import SimulatorProcess
 
 SIM_TIME_FACTOR = 0.005  # a 330 s job takes 1.65 s
 

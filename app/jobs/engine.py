@@ -142,7 +142,7 @@ class Engine(JobVerbs):
             try:
                 self.tick()
                 self._failing = None
-            except Exception as exc:  # noqa: BLE001 - a busy database must not kill the heartbeat
+            except Exception as exc:
                 if repr(exc) != self._failing:  # once per distinct failure, not every second
                     self._failing = repr(exc)
                     log.exception("heartbeat failed")

@@ -105,5 +105,5 @@ class EventHub:
         for listener in list(self._listeners):
             try:
                 listener(event)
-            except Exception:  # noqa: BLE001 - a listener's bug must not stop a paid job
+            except Exception:
                 log.exception("event listener failed")

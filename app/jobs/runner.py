@@ -135,7 +135,7 @@ class JobRunner:
         except SegmindError as err:
             if not self.job.state.finished:
                 self.fail(err)
-        except Exception as exc:  # noqa: BLE001 - logged once here, shown on the job
+        except Exception as exc:
             log.exception("job %s: unexpected failure in %s", self.job.id, self.job.state.value)
             self._broken(exc)
         if self.stopping == "cancel":

@@ -28,7 +28,7 @@ DEFAULT_PROMPT = (
 class ApiHandler(SimHandler):
     """Answers the Segmind API as docs/segmind-api.md describes it."""
 
-    def do_GET(self):
+    def do_GET(self):  # noqa: N802 - http.server calls it so
         self.begin()
         path = self.route
         if path.startswith("/_sim/"):
@@ -49,13 +49,13 @@ class ApiHandler(SimHandler):
             return self.method_not_allowed()
         return self.reply_json(404, {"error": f"Not found: {path}"})
 
-    def do_HEAD(self):
+    def do_HEAD(self):  # noqa: N802 - http.server calls it so
         self.begin()
         if m := CDN.match(self.route):
             return self.cdn(m["id"])
         return self.reply_json(404, {"error": "Not found"})
 
-    def do_POST(self):
+    def do_POST(self):  # noqa: N802 - http.server calls it so
         self.begin()
         path = self.route
         if path.startswith("/_sim/"):

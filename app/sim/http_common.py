@@ -44,7 +44,7 @@ class SimHandler(BaseHTTPRequestHandler):
     injected = False
     logged = False
 
-    def log_message(self, format, *args):  # noqa: A002 - stdlib signature
+    def log_message(self, format, *args):
         pass  # the request log is /_sim/log; stderr stays quiet
 
     @property

@@ -62,7 +62,7 @@ class JobTableModel(JobRows):
         self.set_jobs(jobs)
 
     # -- shape ----------------------------------------------------------------
-    def columnCount(self, parent: Idx = QModelIndex()) -> int:  # noqa: N802, B008
+    def columnCount(self, parent: Idx = QModelIndex()) -> int:  # noqa: N802
         return 0 if parent.isValid() else len(HEADERS)
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802

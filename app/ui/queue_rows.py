@@ -40,7 +40,7 @@ class JobRows(QAbstractTableModel):
         self._idle = QTimer(self, singleShot=True, interval=15)
         self._idle.timeout.connect(self._fetch_in_idle_time)
 
-    def rowCount(self, parent: Idx = QModelIndex()) -> int:  # noqa: N802, B008
+    def rowCount(self, parent: Idx = QModelIndex()) -> int:  # noqa: N802
         return 0 if parent.isValid() else len(self._jobs)
 
     def job(self, row: int) -> Job:
@@ -116,10 +116,10 @@ class JobRows(QAbstractTableModel):
         """Whether older jobs are still to be read from the store."""
         return self._store is not None
 
-    def canFetchMore(self, parent: Idx = QModelIndex()) -> bool:  # noqa: N802, B008
+    def canFetchMore(self, parent: Idx = QModelIndex()) -> bool:  # noqa: N802
         return not parent.isValid() and self._store is not None
 
-    def fetchMore(self, parent: Idx = QModelIndex()) -> None:  # noqa: N802, B008
+    def fetchMore(self, parent: Idx = QModelIndex()) -> None:  # noqa: N802
         """Read the next chunk of older jobs from the store."""
         if parent.isValid() or self._store is None:
             return

@@ -79,13 +79,13 @@ def summary(families: list[Family]) -> list[str]:
             "responsiveness",
             "heartbeat lateness p99",
             "UI loop lag p99 (200 jobs polled, uploads, 100 MB download)",
-        ),  # noqa: E501
+        ),
         ("responsiveness", "heartbeat lateness max", "UI loop lag max"),
         (
             "transfers",
             "download 100 MB at 20 MB/s: throughput",
             "100 MB download at 20 MB/s vs curl",
-        ),  # noqa: E501
+        ),
         ("budget", "429 answers", "429s for 5 jobs on the Free plan (SDK in brackets)"),
         ("torture", "SIGKILL at 50 random", "jobs lost after 50 random SIGKILLs"),
         ("soak", "callbacks survived", "Qt-to-Python callbacks survived on the qasync loop"),

@@ -181,7 +181,7 @@ def run(ctx: Context) -> Family:
         ("p50", "report", None),
         ("p99", "< 16 ms", 16),
         ("max", "< 100 ms", 100),
-    ):  # noqa: E501
+    ):
         fam.add(
             f"heartbeat lateness {name}",
             round(busy[name], 2),

@@ -148,7 +148,7 @@ def test_the_seen_case_proc_folder_in_settings_refuses_instead_of_tracebacks(
 
 def test_download_outage_warns_once_and_gives_up_when_the_video_is_gone(make_engine, media, sim):
     engine = make_engine()
-    engine.settings.timings.output_kept_seconds = 1200  # 6 s at the test time scale (room under load)
+    engine.settings.timings.output_kept_seconds = 1200  # 6 s at the test scale: room under load
     events = []
     engine.events.subscribe(events.append)
     sim.fault("video", "500", count=10_000)

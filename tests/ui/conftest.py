@@ -8,11 +8,11 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import pytest  # noqa: E402
-from PySide6.QtCore import QObject, QUrl, Slot  # noqa: E402
-from PySide6.QtGui import QDesktopServices  # noqa: E402
+import pytest
+from PySide6.QtCore import QObject, QUrl, Slot
+from PySide6.QtGui import QDesktopServices
 
-from tests.ui import conftest_parts  # noqa: E402
+from tests.ui import conftest_parts
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 SCALE = 0.005  # matches the session simulator's time factor (tests/conftest.py)
