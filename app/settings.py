@@ -47,6 +47,10 @@ class Paths:
     def database(self, demo: bool = False) -> Path:
         return self.data / ("demo.sqlite3" if demo else "jobs.sqlite3")
 
+    def requests(self, demo: bool = False) -> Path:
+        """The recent keyed requests of every process here (the shared request budget)."""
+        return self.data / ("demo-requests.sqlite3" if demo else "requests.sqlite3")
+
     def ensure(self) -> Paths:
         for p in (self.data, self.config, self.logs, self.cache):
             p.mkdir(parents=True, exist_ok=True)

@@ -297,16 +297,20 @@ class SegmindClient:
             content = content.stream()
         if content is not None:
             headers["content-type"] = "application/json"
+        # the budget first: a request waiting for its turn must not hold a connection
+        sent = await self.budget.acquire(what) if self.budget is not None else None
         async with self._in_flight:
-            return await self._send_now(what, method, url, target, headers, content, timeout)
+            return await self._send_now(what, method, url, target, headers, content, timeout, sent)
 
-    async def _send_now(self, what, method, url, target, headers, content, timeout) -> Reply:
-        if self.budget is not None:
-            await self.budget.acquire()
+    async def _send_now(self, what, method, url, target, headers, content, timeout, sent) -> Reply:
         try:
             async with asyncio.timeout(timeout):
                 request = self._http.build_request(method, url, headers=headers, content=content)
-                response = await self._http.send(request, stream=True)
+                try:
+                    response = await self._http.send(request, stream=True)
+                finally:
+                    if sent is not None:  # the service counted it by the time it answered
+                        self.budget.answered(sent)
                 try:
                     body, too_big = await _read_capped(response)
                 finally:

@@ -18,6 +18,7 @@ from pathlib import Path
 from app.api.client import SegmindClient
 from app.api.download import Downloader
 from app.api.pacing import RequestBudget
+from app.jobs.estimates import JobTimes
 from app.jobs.events import EventHub
 from app.jobs.model import Job
 from app.jobs.store import JobStore
@@ -38,7 +39,7 @@ class RunnerContext:
     events: EventHub
     timings: Timings
     output_path: Callable[[Job], Path]  # where the job's video is saved
-    typical_seconds: Callable[[], float]  # how long a job usually takes at the service
+    job_times: Callable[[], JobTimes]  # how long jobs usually take at the service
     credits_known: Callable[[float], None]  # the balance a result reported
     prepared_dir: Path  # converted/trimmed audio goes here
     locks_dir: Path  # one lock file per job being downloaded

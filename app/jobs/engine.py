@@ -21,13 +21,13 @@ from urllib.parse import urlsplit
 from app.api.client import SegmindClient
 from app.api.download import Downloader
 from app.api.errors import ErrorKind, SegmindError
-from app.api.pacing import RequestBudget
+from app.api.pacing import RequestBudget, RequestLedger, current_reservation
 from app.jobs.context import RunnerContext
+from app.jobs.estimates import JobTimes, learned_times
 from app.jobs.events import CreditsChanged, EventHub, JobAdded, JobChanged, JobRemoved, JobWaiting
 from app.jobs.model import FINISHED, Job, JobState
 from app.jobs.prepare import JobRequest
 from app.jobs.runner import JobRunner
-from app.jobs.schedule import typical_seconds
 from app.jobs.store import JobStore
 from app.jobs.verbs import JobVerbs
 from app.settings import Paths, Settings, check_output_folder
@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 
 
 class Slots:
-    """How many jobs may be in the works at once; resumed paid jobs never wait."""
+    """How many jobs may be prepared, uploaded and submitted at once (local work)."""
 
     def __init__(self, limit: int) -> None:
         self.limit = max(1, limit)
@@ -49,8 +49,8 @@ class Slots:
     def full(self) -> bool:
         return self.used >= self.limit
 
-    async def take(self, wait: bool = True) -> None:
-        while wait and self.full:
+    async def take(self) -> None:
+        while self.full:
             self._freed.clear()
             await self._freed.wait()
         self.used += 1
@@ -84,9 +84,12 @@ class Engine(JobVerbs):
         self.demo = demo
         self.events = EventHub()
         self.store = JobStore(paths.database(demo))
-        # 5% slack on the minute: the service counts arrivals, which jitter
+        # 5% slack on the minute: the service counts arrivals, which jitter. The ledger
+        # shares the budget with this machine's other processes on the same store.
         self.budget = RequestBudget(
-            self.settings.requests_per_minute, window=63.0 * self.settings.timings.scale
+            self.settings.requests_per_minute,
+            window=63.0 * self.settings.timings.scale,
+            ledger=RequestLedger(paths.requests(demo)),
         )
         self._client: SegmindClient | None = None
         self._client_key: str | None = None
@@ -101,7 +104,7 @@ class Engine(JobVerbs):
         self._renewed = time.monotonic()
         self._folders_checked = 0.0
         self._failing: str | None = None
-        self._typical: float | None = None
+        self._times: JobTimes | None = None
         self.credits: float | None = None
         self.resume_all = False
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -135,6 +138,8 @@ class Engine(JobVerbs):
                 await c.aclose()
         self._client = self._downloader = None
         self.store.close()
+        if self.budget.ledger is not None:
+            self.budget.ledger.close()
 
     async def _heartbeat(self) -> None:
         while True:
@@ -297,12 +302,15 @@ class Engine(JobVerbs):
         self.credits_known(c.credits, c.free_credits)
         return c.credits
 
+    def job_times(self) -> JobTimes:
+        """How long jobs usually take at the service: learned from real jobs done here."""
+        if self._times is None:
+            default = self.settings.timings.s("typical_job_seconds")
+            self._times = learned_times(self.store, default)
+        return self._times
+
     def typical_seconds(self) -> float:
-        if self._typical is None:
-            done = [j for j in self.store.all([JobState.completed], limit=50) if not j.simulated]
-            times = [float(j.metrics.get("total_time") or 0) for j in reversed(done)]
-            self._typical = typical_seconds(times, self.settings.timings)
-        return self._typical
+        return self.job_times().typical
 
     # driving ---------------------------------------------------------------
     def drive(
@@ -331,7 +339,7 @@ class Engine(JobVerbs):
             events=self.events,
             timings=self.settings.timings,
             output_path=self.output_path,
-            typical_seconds=self.typical_seconds,
+            job_times=self.job_times,
             credits_known=self.credits_known,
             prepared_dir=self.paths.cache / "prepared",
             locks_dir=self.paths.cache / "locks",
@@ -341,19 +349,37 @@ class Engine(JobVerbs):
 
     async def _drive(self, runner: JobRunner, until_accepted: bool) -> Job:
         job_id = runner.job.id
-        paid = runner.job.state.submitted or runner.job.state == JobState.submitting
-        if not paid and self._slots.full:
-            self.events.emit(JobWaiting(job_id, "job_slot", None))
-        await self._slots.take(wait=not paid)
+        # A slot is local work (prepare, upload, submit): a job Segmind renders holds none.
+        job = runner.job
+        held = not (job.state.submitted or job.state == JobState.submitting)
+        reservation = None
+        if held:
+            if self._slots.full:
+                self.events.emit(JobWaiting(job_id, "job_slot", None))
+            await self._slots.take()
+            # room in the request budget for its uploads and submit, ahead of polls
+            needs = 1 + (not job.image_url) + (not job.audio_url)
+            reservation = self.budget.reserve(needs)
+            current_reservation.set(reservation)
+
+        def free() -> None:
+            nonlocal held
+            if held:
+                held = False
+                self._slots.give()
+            if reservation is not None:
+                reservation.close()
+
+        runner.accepted = free
         try:
             job = await runner.run(until_accepted)
             if job.state == JobState.completed and not job.simulated:
-                self._typical = None
+                self._times = None
             if not job.state.finished and job.error_code == ErrorKind.internal.value:
                 self._broken.add(job_id)
             return job
         finally:
-            self._slots.give()
+            free()
             self._tasks.pop(job_id, None)
             self._runners.pop(job_id, None)
             with contextlib.suppress(Exception):

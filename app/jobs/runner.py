@@ -14,16 +14,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from app.api.errors import ErrorKind, SegmindError
+from app.api.pacing import likely_complete
 from app.jobs import media
 from app.jobs.context import RunnerContext, Stop, until
 from app.jobs.crashpoints import crash_point
 from app.jobs.events import JobChanged, JobError, JobProgress, JobWaiting, JobWarning
 from app.jobs.model import Job, JobState, TransitionError
 from app.jobs.saving import save_video
-from app.jobs.schedule import next_poll_delay
+from app.jobs.schedule import likely_done, next_poll_delay
 from app.jobs.store import LeaseLost
 
 log = logging.getLogger(__name__)
@@ -56,6 +58,7 @@ class JobRunner:
         self.stopping: str | None = None  # "cancel" | "lost"
         self._stop = asyncio.Event()
         self._posting = False
+        self.accepted: Callable[[], None] = lambda: None  # called once Segmind has the job
 
     # helpers ---------------------------------------------------------------
     def emit(self, event) -> None:
@@ -187,6 +190,8 @@ class JobRunner:
                 self.fail(SegmindError(ErrorKind.interrupted, MAY_BE_BILLED), JobState.interrupted)
                 return
             self.move(JobState.queued, "request id was stored")
+        if self.job.state.submitted:
+            self.accepted()  # rendering is Segmind's work: free the local job slot
         if until_accepted:
             return
         if self.job.state in (JobState.queued, JobState.processing):
@@ -310,10 +315,14 @@ class JobRunner:
     async def poll(self) -> None:
         client = self.ctx.client()
         warned_expiry = warned_outage = False
+        polls = 0
         while True:
             self.refresh()
             job = self.job
             age = time.time() - (job.submitted_at or job.created_at)
+            if polls == 0 and (wait := next_poll_delay(age, self.ctx.job_times(), self.t, 0)):
+                await self.sleep(wait)  # the one early check, when a rejection would show
+                continue
             if age > self.t.s("retention_seconds"):
                 self.fail(
                     SegmindError(
@@ -334,6 +343,8 @@ class JobRunner:
                 )
             try:
                 self.paced()
+                likely_complete.set(likely_done(age, self.ctx.job_times()))
+                polls += 1
                 status = await self.unless_stopped(client.status(job.status_url))
                 crash_point("mid-poll")
                 if status.status == "COMPLETED":
@@ -364,7 +375,13 @@ class JobRunner:
                     self.emit(JobWarning(job.id, f"{err.message} Still trying."))
                 await self.sleep(self.t.s("poll_sparse_interval"))
                 continue
-            delay = next_poll_delay(age, self.ctx.typical_seconds(), self.t)
+            age = time.time() - (job.submitted_at or job.created_at)  # the poll may have waited
+            delay = next_poll_delay(age, self.ctx.job_times(), self.t, polls)
+            # never sleep past the warning before Segmind forgets the job, or that moment
+            moments = [self.t.s("retention_seconds")]
+            if not warned_expiry:
+                moments.append(self.t.s("expiry_warning_seconds"))
+            delay = min([delay] + [m - age for m in moments if m > age])
             await self.sleep(delay)
 
     def _completed(self, res) -> None:
