@@ -1,0 +1,187 @@
+"""Long videos through the command line against the simulator (real HTTP, SQLite, decoding).
+
+`submit --split` on a 32 s speech clip: the plan, one part per job, the portrait
+uploaded once, part 1 first, the join under the original voice; retry of one failed
+part; cancel; the contract's usage errors and --max-cost.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import sqlite3
+import wave
+from pathlib import Path
+
+import httpx
+import pytest
+
+from app.media.probe import probe_video
+from app.settings import DEFAULT_PRICES
+from tests.engine.conftest import write_settings
+from tests.media.test_join import correlation, envelope
+from tests.video import decode_stats
+
+VOICE = "voice-32s.wav"
+
+
+def wav_seconds(data: bytes) -> float:
+    with wave.open(io.BytesIO(data)) as w:
+        return w.getnframes() / w.getframerate()
+
+
+def audio_seconds(path: Path) -> float:
+    with wave.open(str(path)) as w:
+        return w.getnframes() / w.getframerate()
+
+
+def submits_of(sim) -> list[dict]:
+    return [s["body"] for s in sim.stats()["submits_by_body"] for _ in range(s["count"])]
+
+
+def uploads(sim) -> list[dict]:
+    return [e for e in sim.log() if e.get("target") == "upload"]
+
+
+def run_long(cli, media, *extra, **env):
+    return cli(
+        "submit",
+        media / "portrait-astronaut.png",
+        media / VOICE,
+        "--split",
+        "--json",
+        *extra,
+        **env,
+    )
+
+
+def test_submit_split_wait_makes_one_video_under_the_original_voice(cli, media, sim, home):
+    proc = run_long(cli, media, "--wait", "--prompt", "long video")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    job = json.loads(proc.stdout)
+    parts = job["parts"]
+    n = len(parts)
+    assert n >= 3 and job["state"] == "completed" and job["request_id"] is None
+    assert "parts, about $" in proc.stderr  # the plan, on stderr before any request
+    assert proc.stderr.index("part 1:") < proc.stderr.index("uploading")
+    total = audio_seconds(media / VOICE)
+
+    # parts: in order, contiguous (no pause over 5 s in this clip), smallest billed length
+    assert parts[0]["start"] == 0 and abs(parts[-1]["end"] - total) < 0.002
+    for a, b in zip(parts, parts[1:], strict=False):
+        assert a["end"] == b["start"]
+    for p in parts:
+        length = p["end"] - p["start"]
+        assert p["duration"] == min(d for d in (5, 10, 15) if length <= d), p
+        assert p["state"] == "completed" and p["request_id"]
+
+    # exactly one accepted submit per part, same portrait URL/prompt/quality/seed for all
+    bodies = submits_of(sim)
+    assert len(bodies) == n == sim.stats()["accepted_submits"]
+    assert sorted(s["request_id"] for s in sim.submits()) == sorted(p["request_id"] for p in parts)
+    assert len({b["input_image"] for b in bodies}) == 1
+    assert len({(b["prompt"], b["quality"], b["seed"]) for b in bodies}) == 1
+    assert len(uploads(sim)) == n + 1  # the portrait once, one WAV per part
+
+    # each uploaded WAV is the part's exact window, at most 15 s; together the whole clip
+    by_request = {p["request_id"]: p for p in parts}
+    sent = 0.0
+    for s in sim.submits():
+        body, part = s["body"], by_request[s["request_id"]]
+        seconds = wav_seconds(httpx.get(body["input_audio"], timeout=10).content)
+        assert seconds <= 15.0 and seconds <= body["duration"]
+        assert abs(seconds - (part["end"] - part["start"])) < 0.001
+        sent += seconds
+    assert abs(sent - total) < 0.005
+
+    # the output: decodes (PyAV and QtMultimedia), as long as the voice, the voice is the original
+    out = Path(job["output_path"])
+    info = probe_video(out)
+    assert abs(info.seconds - total) <= 0.1, (info.seconds, total)
+    qt = decode_stats(out)
+    assert "error" not in qt and qt["n"] > 0 and abs(qt["duration_ms"] / 1000 - total) <= 0.1
+    assert correlation(envelope(out), envelope(media / VOICE)) > 0.97
+    side = json.loads(out.with_suffix(".json").read_text())
+    assert [p["request_id"] for p in side["parts"]] == [p["request_id"] for p in parts]
+    assert all(p["cost"] for p in side["parts"]) and side["join"]["copied"] is True
+    assert not list((home / "cache" / "parts").glob("*/*.mp4"))  # clips removed after the join
+    assert not list(out.parent.glob(".*.tmp"))
+
+    # one entry in the list, with its parts inside
+    listed = json.loads(cli("jobs", "--json").stdout)
+    assert [j["id"] for j in listed] == [job["id"]] and len(listed[0]["parts"]) == n
+    # part ids work with wait
+    waited = cli("wait", parts[1]["id"], "--json")
+    assert waited.returncode == 0 and json.loads(waited.stdout)["state"] == "completed"
+
+
+def test_retry_sends_only_the_failed_part(cli, media, sim):
+    proc = run_long(cli, media, "--prompt", "retry one part [sim:slow]")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    job = json.loads(proc.stdout)
+    assert all(p["request_id"] for p in job["parts"])  # returns once every part is accepted
+    n = len(job["parts"])
+    failed = {"error": "Video generation failed", "status": "FAILED"}
+    sim.fault("status", "respond", status=422, body=json.dumps(failed))
+    waited = cli("wait", job["id"], "--json")
+    assert waited.returncode == 4, waited.stderr[-2000:]
+    after = json.loads(waited.stdout)
+    assert after["state"] == "failed" and after["error"]["code"] == "job_failed"
+    bad = [p for p in after["parts"] if p["state"] == "failed"]
+    assert len(bad) == 1 and all(
+        p["state"] == "completed" for p in after["parts"] if p is not bad[0]
+    )
+    retried = cli("retry", job["id"], "--wait", "--json")
+    assert retried.returncode == 0, retried.stderr[-2000:]
+    done = json.loads(retried.stdout)
+    assert done["state"] == "completed" and Path(done["output_path"]).exists()
+    assert sim.stats()["accepted_submits"] == n + 1  # only the failed part again
+    again = {p["id"]: p for p in done["parts"]}[bad[0]["id"]]
+    assert again["request_id"] != bad[0]["request_id"]
+    assert sum(1 for e in sim.log() if e.get("target") == "upload") == n + 3  # portrait, 1 WAV
+
+
+def test_cancel_sends_no_more_parts_and_says_what_may_be_billed(cli, media, sim, home):
+    write_settings(home, sim, timings={"scale": 0.005, "retry_base": 0.2, "lease_seconds": 3.0,
+                                       "poll_early_window": 3000.0})  # fmt: skip
+    proc = run_long(cli, media, "--prompt", "cancel me", timeout=20)
+    # part 1 is accepted and waits out the (long) early window; cancel from another process
+    assert proc.returncode != 0 or True
+    listed = json.loads(cli("jobs", "--json").stdout)
+    job = listed[0]
+    cancelled = cli("cancel", job["id"], "--json")
+    assert cancelled.returncode == 0, cancelled.stderr
+    after = json.loads(cancelled.stdout)
+    assert after["state"] == "cancelled"
+    assert "may still run and be billed" in after["error"]["message"]
+    assert "not yet submitted (nothing billed)" in after["error"]["message"]
+    assert sim.stats()["accepted_submits"] == 1
+    assert [p["state"] for p in after["parts"]] == ["cancelled"] * len(after["parts"])
+
+
+def test_usage_errors_and_max_cost_send_nothing(cli, media, sim, home):
+    for extra in (["--duration", "15"], ["--trim"]):
+        proc = run_long(cli, media, *extra)
+        assert proc.returncode == 2 and "--split" in proc.stderr
+    proc = run_long(cli, media, "--max-cost", "5")
+    assert proc.returncode == 2, proc.stderr
+    assert json.loads(proc.stdout)["error"]["code"] == "max_cost"
+    single = cli(
+        "submit", media / "portrait-astronaut.png", media / "voice-5s.wav", "--json",
+        "--max-cost", "0.5",
+    )  # fmt: skip
+    assert single.returncode == 2 and json.loads(single.stdout)["error"]["code"] == "max_cost"
+    plain = cli("submit", media / "portrait-astronaut.png", media / VOICE, "--json")
+    assert plain.returncode == 2 and "--split" in json.loads(plain.stdout)["error"]["message"]
+    assert "parts, about $" in json.loads(plain.stdout)["error"]["message"]
+    assert sim.log() == [] or not [e for e in sim.log() if e.get("key_present")]
+    db = sqlite3.connect(home / "data" / "jobs.sqlite3")
+    assert db.execute("SELECT COUNT(*) FROM jobs").fetchone()[0] == 0
+
+
+@pytest.fixture
+def prices_for_four_parts(home, sim):
+    """A price table under which 4 parts of up to 10 s are cheaper than 15 s parts."""
+    prices = json.loads(json.dumps(DEFAULT_PRICES))
+    prices["high"]["15"] = 9.0
+    write_settings(home, sim, prices=prices)
