@@ -5,8 +5,10 @@ The parts' WAVs are cut from one conversion of the original; the portrait's URL 
 given to every part. Part 1 is sent first; the others are prepared and uploaded
 meanwhile but sent only once part 1 has passed the early-rejection window
 (`Timings.poll_early_window`), so a blocked portrait or prompt costs one request, not
-forty. The parent's state follows its parts (long_video); every part change is one
-JobChanged of the parent. A part is a JobRunner with a gate before its submit.
+forty. Parts' submits go one at a time, so a kill leaves at most one part unsure
+("interrupted"). The parent's state follows its parts (long_video); every part
+change is one JobChanged of the parent. A part is a JobRunner with a gate before
+its submit.
 """
 
 from __future__ import annotations
@@ -50,7 +52,8 @@ class PartRunner(JobRunner):
                 JobState.cancelled, "part 1 failed", error_code="cancelled", error_message=NOT_SENT
             )
             raise Stop
-        await super().submit()
+        async with self.video.sending:  # one POST at a time: a kill leaves one part unsure
+            await super().submit()
 
     async def poll(self) -> None:
         if not self.early_only:
@@ -80,6 +83,7 @@ class LongVideoRunner:
         self._seen: dict[str, JobState] = {}
         self._held: set[str] = set()
         self._first: str | None = None
+        self.sending = asyncio.Lock()
 
     # helpers ---------------------------------------------------------------
     def emit(self, event) -> None:

@@ -10,6 +10,9 @@ from __future__ import annotations
 import io
 import json
 import sqlite3
+import subprocess
+import sys
+import time
 import wave
 from pathlib import Path
 
@@ -18,7 +21,7 @@ import pytest
 
 from app.media.probe import probe_video
 from app.settings import DEFAULT_PRICES
-from tests.engine.conftest import write_settings
+from tests.engine.conftest import ROOT, cli_env, write_settings
 from tests.media.test_join import correlation, envelope
 from tests.video import decode_stats
 
@@ -142,21 +145,38 @@ def test_retry_sends_only_the_failed_part(cli, media, sim):
 
 
 def test_cancel_sends_no_more_parts_and_says_what_may_be_billed(cli, media, sim, home):
-    write_settings(home, sim, timings={"scale": 0.005, "retry_base": 0.2, "lease_seconds": 3.0,
-                                       "poll_early_window": 3000.0})  # fmt: skip
-    proc = run_long(cli, media, "--prompt", "cancel me", timeout=20)
-    # part 1 is accepted and waits out the (long) early window; cancel from another process
-    assert proc.returncode != 0 or True
-    listed = json.loads(cli("jobs", "--json").stdout)
-    job = listed[0]
-    cancelled = cli("cancel", job["id"], "--json")
+    timings = {"scale": 0.005, "retry_base": 0.2, "lease_seconds": 3.0}
+    write_settings(home, sim, timings={**timings, "poll_early_window": 4000.0})  # 20 s here
+    sim.config(job_seconds=4000)
+    args = ["submit", media / "portrait-astronaut.png", media / VOICE, "--split", "--json"]
+    owner = subprocess.Popen(
+        [sys.executable, "-m", "app", *map(str, args)],
+        env=cli_env(home, sim),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not sim.submits():  # part 1 is accepted; the others wait out its early window
+            assert time.monotonic() < deadline and owner.poll() is None
+            time.sleep(0.1)
+        job = json.loads(cli("jobs", "--json").stdout)[0]
+        cancelled = cli("cancel", job["id"], "--json")  # carried out by the submitting process
+        out, err = owner.communicate(timeout=30)
+    finally:
+        owner.kill()
     assert cancelled.returncode == 0, cancelled.stderr
     after = json.loads(cancelled.stdout)
-    assert after["state"] == "cancelled"
-    assert "may still run and be billed" in after["error"]["message"]
-    assert "not yet submitted (nothing billed)" in after["error"]["message"]
+    assert after["state"] == "cancelled" and owner.returncode == 4, (out, err[-800:])
+    message = after["error"]["message"]
+    assert "2 of 3 parts were not yet submitted (nothing billed)" in message
+    assert "1 had been submitted" in message and "may still run and be billed" in message
+    assert [p["state"] for p in after["parts"]] == ["cancelled"] * 3
     assert sim.stats()["accepted_submits"] == 1
-    assert [p["state"] for p in after["parts"]] == ["cancelled"] * len(after["parts"])
+    assert json.loads(out)["state"] == "cancelled"
 
 
 def test_usage_errors_and_max_cost_send_nothing(cli, media, sim, home):
