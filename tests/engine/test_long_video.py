@@ -17,10 +17,8 @@ import wave
 from pathlib import Path
 
 import httpx
-import pytest
 
 from app.media.probe import probe_video
-from app.settings import DEFAULT_PRICES
 from tests.engine.conftest import ROOT, cli_env, write_settings
 from tests.media.test_join import correlation, envelope
 from tests.video import decode_stats
@@ -59,7 +57,7 @@ def run_long(cli, media, *extra, **env):
 
 
 def test_submit_split_wait_makes_one_video_under_the_original_voice(cli, media, sim, home):
-    proc = run_long(cli, media, "--wait", "--prompt", "long video")
+    proc = run_long(cli, media, "--wait", "--prompt", "long video", "--seed", "7")
     assert proc.returncode == 0, proc.stderr[-3000:]
     job = json.loads(proc.stdout)
     parts = job["parts"]
@@ -116,10 +114,17 @@ def test_submit_split_wait_makes_one_video_under_the_original_voice(cli, media, 
     # part ids work with wait
     waited = cli("wait", parts[1]["id"], "--json")
     assert waited.returncode == 0 and json.loads(waited.stdout)["state"] == "completed"
+    # the month's spend is the parts' charges; the same video again would pay twice
+    db = sqlite3.connect(home / "data" / "jobs.sqlite3")
+    charged = dict(db.execute("SELECT job_id, amount FROM charges").fetchall())
+    assert sorted(charged) == sorted(p["id"] for p in parts)
+    again = run_long(cli, media, "--prompt", "long video", "--seed", "7")
+    assert again.returncode == 2 and "already completed" in again.stderr
+    assert sim.stats()["accepted_submits"] == n
 
 
 def test_retry_sends_only_the_failed_part(cli, media, sim):
-    proc = run_long(cli, media, "--prompt", "retry one part [sim:slow]")
+    proc = run_long(cli, media, "--prompt", "retry one part")
     assert proc.returncode == 0, proc.stderr[-3000:]
     job = json.loads(proc.stdout)
     assert all(p["request_id"] for p in job["parts"])  # returns once every part is accepted
@@ -194,14 +199,36 @@ def test_usage_errors_and_max_cost_send_nothing(cli, media, sim, home):
     plain = cli("submit", media / "portrait-astronaut.png", media / VOICE, "--json")
     assert plain.returncode == 2 and "--split" in json.loads(plain.stdout)["error"]["message"]
     assert "parts, about $" in json.loads(plain.stdout)["error"]["message"]
-    assert sim.log() == [] or not [e for e in sim.log() if e.get("key_present")]
+    assert not [e for e in sim.log() if e.get("key_present")]
+    write_settings(home, sim, spend_threshold=5.0)
+    over = run_long(cli, media)
+    assert over.returncode == 2 and json.loads(over.stdout)["error"]["code"] == "spend_threshold"
+    assert "$9.84" in over.stderr  # the whole long video counts, not one part
+    write_settings(home, sim)
+    sim.config(credits=5.0)
+    poor = run_long(cli, media)
+    assert poor.returncode == 3, poor.stderr[-1000:]
+    assert json.loads(poor.stdout)["error"]["code"] == "insufficient_credits"
+    assert [e["target"] for e in sim.log() if e.get("key_present")] == ["credits"]
     db = sqlite3.connect(home / "data" / "jobs.sqlite3")
     assert db.execute("SELECT COUNT(*) FROM jobs").fetchone()[0] == 0
 
 
-@pytest.fixture
-def prices_for_four_parts(home, sim):
-    """A price table under which 4 parts of up to 10 s are cheaper than 15 s parts."""
-    prices = json.loads(json.dumps(DEFAULT_PRICES))
-    prices["high"]["15"] = 9.0
-    write_settings(home, sim, prices=prices)
+def test_a_blocked_part_1_stops_the_video_and_rerun_shares_one_new_seed(cli, media, sim, home):
+    timings = {"scale": 0.005, "retry_base": 0.2, "lease_seconds": 3.0}
+    write_settings(home, sim, timings={**timings, "poll_early_window": 600.0})  # 3 s here
+    proc = run_long(cli, media, "--wait", "--prompt", "[sim:block] fail fast", "--seed", "11")
+    assert proc.returncode == 4, proc.stderr[-2000:]
+    job = json.loads(proc.stdout)
+    assert job["state"] == "failed" and job["error"]["code"] == "content_blocked"
+    assert [p["state"] for p in job["parts"]] == ["failed"] + ["cancelled"] * 2
+    assert sim.stats()["accepted_submits"] == 1  # one request, not one per part
+    rerun = cli("rerun", job["id"], "--json")
+    assert rerun.returncode == 4, rerun.stderr[-2000:]
+    new = json.loads(rerun.stdout)
+    assert new["id"] != job["id"] and len(json.loads(cli("jobs", "--json").stdout)) == 2
+    assert [(p["start"], p["end"]) for p in new["parts"]] == [
+        (p["start"], p["end"]) for p in job["parts"]
+    ]
+    seeds = [s["body"]["seed"] for s in sim.submits()]
+    assert len(seeds) == 2 and seeds[0] == 11 and seeds[1] != 11
