@@ -117,7 +117,9 @@ def job_exit_code(job: Job, waited: bool) -> int:
 class Progress:
     """Prints engine events on stderr, one line per change."""
 
-    def __init__(self) -> None:
+    def __init__(self, engine: Engine | None = None) -> None:
+        self.engine = engine
+        self.names: dict[str, str] = {}
         self.states: dict[str, str] = {}
         self.marks: dict[str, int] = {}
         self.waits: set[tuple[str, str]] = set()
@@ -128,20 +130,30 @@ class Progress:
             if self.states.get(job.id) != job.state.value:
                 self.states[job.id] = job.state.value
                 extra = f" (request {job.request_id})" if job.request_id else ""
-                say(f"job {job.id}: {job.state.value}{extra}")
+                say(f"{self.name(job.id)}: {job.state.value}{extra}")
         elif isinstance(event, JobProgress) and event.total:
             pct = int(100 * event.done / event.total) // 25 * 25
             key = f"{event.job_id}:{event.phase}"
             if pct > self.marks.get(key, -1):
                 self.marks[key] = pct
-                say(f"job {event.job_id}: {event.phase} {pct}%")
+                say(f"{self.name(event.job_id)}: {event.phase} {pct}%")
         elif isinstance(event, JobWaiting) and (event.job_id, event.reason) not in self.waits:
             self.waits.add((event.job_id, event.reason))
-            say(f"job {event.job_id}: waiting ({_WAITS.get(event.reason, event.reason)})")
+            say(f"{self.name(event.job_id)}: waiting ({_WAITS.get(event.reason, event.reason)})")
         elif isinstance(event, JobWarning):
             say(f"warning: {event.message}")
         elif isinstance(event, JobError):
-            say(f"job {event.job_id}: {event.error.for_cli()}")
+            say(f"{self.name(event.job_id)}: {event.error.for_cli()}")
+
+    def name(self, job_id: str) -> str:
+        """How a job is named on stderr: a long video's part as "job PARENT part N"."""
+        if job_id not in self.names:
+            job = self.engine.store.get(job_id) if self.engine is not None else None
+            part = job is not None and job.parent_id is not None
+            self.names[job_id] = (
+                f"job {job.parent_id} part {job.part_index + 1}" if part else f"job {job_id}"
+            )
+        return self.names[job_id]
 
 
 _WAITS = {
@@ -187,7 +199,7 @@ def _accepted_note(job: Job) -> None:
 
 async def _run(args) -> int:
     engine = _engine()
-    engine.events.subscribe(Progress())
+    engine.events.subscribe(Progress(engine))
     try:
         return await _command(engine, args)
     finally:

@@ -233,10 +233,10 @@ class LongVideoRunner:
                         info, dest, part.duration, False, part.part_start, part.part_end
                     )
                 )
-                part.audio = str(wav)
-                self.ctx.store.save(part, "part audio cut")
+                self.ctx.store.move(part, JobState.preparing, "part audio cut", audio=str(wav))
         image_kind = media.check_input_location(self.job.image)[0]
-        needy = [p for p in self.parts() if p.state == JobState.pending and p.image_url is None]
+        early = (JobState.pending, JobState.preparing)
+        needy = [p for p in self.parts() if p.state in early and p.image_url is None]
         if needy and self.job.image_url is None:
             if image_kind == "url":
                 self.job.image_url = self.job.image

@@ -121,6 +121,13 @@ def outcome(parts: list[Job], cancelled: bool = False) -> dict:
     }
 
 
+def accepted(job: Job, store) -> bool:
+    """The service has the job (a long video: every part that has not ended)."""
+    if not job.is_long:
+        return bool(job.request_id)
+    return all(p.request_id or p.state in FINISHED for p in store.parts(job.id))
+
+
 def retry_estimate(store, job: Job) -> float | None:
     """Dollars a retry would spend: the parts it sends again (a part: its own estimate)."""
     if not job.is_long:

@@ -347,7 +347,7 @@ class JobVerbs:
         tried = False
         while True:
             job = self.store.get(job.id)
-            if job.state in FINISHED or (until_accepted and self._accepted(job)):
+            if job.state in FINISHED or (until_accepted and lv.accepted(job, self.store)):
                 return job
             if job.blocked and tried:
                 return job
@@ -362,12 +362,6 @@ class JobVerbs:
                     )
                 continue
             await asyncio.sleep(min(1.0, self.settings.timings.s("poll_near_interval")))
-
-    def _accepted(self, job: Job) -> bool:
-        """The service has the job (a long video: every unfinished part)."""
-        if not job.is_long:
-            return bool(job.request_id)
-        return all(p.request_id or p.state in FINISHED for p in self.store.parts(job.id))
 
     def resume_blocked(self, output_dir: str | None = None) -> list[Job]:
         """Try blocked downloads again now: after the output folder setting changed (the
