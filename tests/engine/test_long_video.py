@@ -7,6 +7,7 @@ part; cancel; the contract's usage errors and --max-cost.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import sqlite3
@@ -232,3 +233,36 @@ def test_a_blocked_part_1_stops_the_video_and_rerun_shares_one_new_seed(cli, med
     ]
     seeds = [s["body"]["seed"] for s in sim.submits()]
     assert len(seeds) == 2 and seeds[0] == 11 and seeds[1] != 11
+
+
+def test_the_windows_interface_plan_nudged_cuts_and_parts(make_engine, media):
+    """What the window uses: plan_long_video, a nudged cut (JobRequest.cuts), parts()."""
+    from app.jobs.engine import JobRequest
+    from app.media.pauses import map_speech
+    from app.media.plan import move_cut, nearest_cut
+
+    engine = make_engine()
+
+    async def go():
+        await engine.start(resume=False)
+        audio = str(media / VOICE)
+        plan = await engine.plan_long_video(audio, "high")
+        others = [c.at for c in plan.candidates if abs(c.at - plan.cuts[0]) > 1.0]
+        to = nearest_cut(plan, min(others, key=lambda t: abs(t - plan.cuts[0])))
+        nudged = move_cut(plan, map_speech(audio), 0, to)
+        request = JobRequest(
+            image=str(media / "portrait-astronaut.png"), audio=audio, split=True,
+            cuts=nudged.cuts,
+        )  # fmt: skip
+        job = await engine.submit(request, drive=False)
+        return plan, nudged, job
+
+    plan, nudged, job = asyncio.run(go())
+    parts = engine.parts(job.id)
+    assert job.is_long and job.request_id is None and job.part_count == len(parts)
+    assert [(p.part_start, p.part_end, p.duration) for p in parts] == [
+        (q.start, q.end, q.duration) for q in nudged.parts
+    ]
+    assert nudged.cuts != plan.cuts and abs(job.estimate - nudged.total) < 0.005
+    assert all(p.parent_id == job.id and p.seed == job.seed for p in parts)
+    assert [j.id for j in engine.jobs()] == [job.id] and engine.get(parts[0].id).part_index == 0
