@@ -186,7 +186,7 @@ class LongVideoRunner:
             self.stopping = "lost"
         except SegmindError as err:
             self._failed(err)
-        except Exception as exc:  # noqa: BLE001 - logged once here, shown on the job
+        except Exception as exc:  # logged once here, shown on the job
             log.exception("long video %s: unexpected failure", self.job.id)
             what = f"Something went wrong in the app ({type(exc).__name__}: {exc})."
             self._failed(SegmindError(ErrorKind.internal, what))
