@@ -17,10 +17,14 @@ import time
 import wave
 from pathlib import Path
 
+import av
 import httpx
+import pytest
 
+from app.media.audio import decode_pcm
 from app.media.probe import probe_video
-from tests.engine.conftest import ROOT, cli_env, write_settings
+from tests.engine.conftest import DATA, ROOT, cli_env, write_settings
+from tests.media import synth
 from tests.media.test_join import correlation, envelope
 from tests.video import decode_stats
 
@@ -124,9 +128,27 @@ def test_submit_split_wait_makes_one_video_under_the_original_voice(cli, media, 
     assert sim.stats()["accepted_submits"] == n
 
 
-def test_retry_sends_only_the_failed_part(cli, media, sim):
-    proc = run_long(cli, media, "--prompt", "retry one part")
+@pytest.fixture
+def talk_with_a_long_pause(media) -> Path:
+    """14 s of speech, 6.5 s of silence, 3 s of speech: the silence is not sent."""
+    voice = synth.concat(
+        decode_pcm(DATA / "voice-14s.wav", 16000),
+        synth.silence(6.5),
+        decode_pcm(DATA / "voice-3s.wav", 16000),
+    )
+    return synth.write_pcm(media / "talk.wav", voice)
+
+
+def test_retry_sends_only_the_failed_part_and_a_long_pause_is_held(
+    cli, media, sim, talk_with_a_long_pause
+):
+    talk = talk_with_a_long_pause
+    proc = cli(
+        "submit", media / "portrait-astronaut.png", talk, "--split", "--json",
+        "--prompt", "retry one part",
+    )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "is not sent (the picture holds)" in proc.stderr
     job = json.loads(proc.stdout)
     assert all(p["request_id"] for p in job["parts"])  # returns once every part is accepted
     n = len(job["parts"])
@@ -147,7 +169,24 @@ def test_retry_sends_only_the_failed_part(cli, media, sim):
     assert sim.stats()["accepted_submits"] == n + 1  # only the failed part again
     again = {p["id"]: p for p in done["parts"]}[bad[0]["id"]]
     assert again["request_id"] != bad[0]["request_id"]
-    assert sum(1 for e in sim.log() if e.get("target") == "upload") == n + 3  # portrait, 1 WAV
+    assert len(uploads(sim)) == n + 3  # the portrait and one WAV again for the retry
+
+    # the pause over 5 s is in no part, and the picture holds over it
+    total = audio_seconds(talk)
+    parts = done["parts"]
+    gaps = [b["start"] - a["end"] for a, b in zip(parts, parts[1:], strict=False)]
+    assert max(gaps) > 5.0
+    assert abs(sum(p["end"] - p["start"] for p in parts) + sum(gaps) - total) < 0.002
+    out = Path(done["output_path"])
+    assert abs(probe_video(out).seconds - total) <= 0.1
+    i = gaps.index(max(gaps))
+    start, end = parts[i]["end"], parts[i + 1]["start"]
+    with av.open(str(out)) as c:
+        frames = [(f.time, bytes(f.planes[0])) for f in c.decode(c.streams.video[0])]
+    before = [f for t, f in frames if t <= start + 0.05][-1]
+    inside = [f for t, f in frames if start + 0.05 < t < end - 0.2]
+    assert all(f == before for f in inside)  # the last frame before the pause holds over it
+    assert inside or min(t for t, _ in frames if t > start + 0.05) >= end - 0.2
 
 
 def test_cancel_sends_no_more_parts_and_says_what_may_be_billed(cli, media, sim, home):
