@@ -162,9 +162,10 @@ def test_retry_sends_only_the_failed_part_and_a_long_pause_is_held(
     assert len(bad) == 1 and all(
         p["state"] == "completed" for p in after["parts"] if p is not bad[0]
     )
-    retried = cli("retry", job["id"], "--wait", "--json")
+    retried = cli("retry", bad[0]["id"], "--wait", "--json")  # a part's id works too
     assert retried.returncode == 0, retried.stderr[-2000:]
-    done = json.loads(retried.stdout)
+    assert json.loads(retried.stdout)["state"] == "completed"
+    [done] = json.loads(cli("jobs", "--json").stdout)
     assert done["state"] == "completed" and Path(done["output_path"]).exists()
     assert sim.stats()["accepted_submits"] == n + 1  # only the failed part again
     again = {p["id"]: p for p in done["parts"]}[bad[0]["id"]]
