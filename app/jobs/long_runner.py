@@ -219,7 +219,12 @@ class LongVideoRunner:
 
     async def prepare(self, parts: list[Job]) -> None:
         """Cut the parts' WAVs from one conversion; upload the portrait once."""
-        waiting = [p for p in parts if p.state == JobState.pending and p.audio == self.job.audio]
+        waiting = [  # not cut yet, or its cut WAV is gone from the cache (a retry, say)
+            p
+            for p in parts
+            if p.state == JobState.pending
+            and (p.audio == self.job.audio or not Path(p.audio).exists())
+        ]
         self.own_phase = True
         if waiting:
             self.move(JobState.preparing, f"cutting {len(waiting)} parts")
