@@ -22,7 +22,7 @@ from pathlib import Path
 from app.api.errors import ErrorKind, SegmindError
 from app.jobs import long_video as lv
 from app.jobs import media
-from app.jobs.context import RunnerContext, Stop
+from app.jobs.context import RunnerContext, Stop, until
 from app.jobs.events import JobChanged, JobError, JobProgress
 from app.jobs.joining import join_video
 from app.jobs.model import FINISHED, Job, JobState, TransitionError
@@ -127,18 +127,10 @@ class LongVideoRunner:
         raise Stop
 
     async def unless_stopped(self, coro):
-        task = asyncio.ensure_future(coro)
-        stopper = asyncio.ensure_future(self._stop.wait())
-        try:
-            await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            stopper.cancel()
-        if not task.done():
-            task.cancel()
-            with contextlib.suppress(BaseException):
-                await task
+        finished, result = await until(self._stop, coro)
+        if not finished:
             raise Stop
-        return task.result()
+        return result
 
     def parts(self) -> list[Job]:
         return self.ctx.store.parts(self.job.id)

@@ -15,6 +15,7 @@ from app.jobs.events import JobChanged
 from app.jobs.model import FINISHED, RETRYABLE, Job, JobState
 from app.jobs.runner import cancel_changes
 from app.jobs.store import LeaseLost
+from app.media.plan import Part
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +28,7 @@ async def plan(engine, audio, quality: str, cuts=None):
 async def submit(engine, job: Job, cuts, force: bool, drive: bool, guard_spend, max_cost, on_plan):
     """Plan, check the money (estimate limit, monthly threshold, balance), store, drive."""
     found = await plan(engine, job.audio, job.quality, cuts)
-    parts = lv.make_parts(job, found)
+    parts = lv.make_parts(job, found.parts)
     if on_plan is not None:
         on_plan(found)
     problem = lv.max_cost_refusal(found.total, max_cost)
@@ -45,53 +46,25 @@ async def submit(engine, job: Job, cuts, force: bool, drive: bool, guard_spend, 
 
 def rerun(engine, old: Job, seed: int, force: bool, guard_spend) -> Job:
     """A new long video with the old one's cuts and one new seed for all its parts."""
-    new = Job(
-        image=old.image,
-        audio=old.audio,
-        prompt=old.prompt,
-        quality=old.quality,
-        seed=seed,
-        enhance_prompt=old.enhance_prompt,
-        output_dir=old.output_dir,
-        image_size=old.image_size,
-        image_hash=old.image_hash,
-        audio_size=old.audio_size,
-        audio_hash=old.audio_hash,
-        audio_seconds=old.audio_seconds,
-        rerun_of=old.id,
-        part_count=old.part_count,
-        demo=engine.demo,
-        simulated=engine.demo or engine.simulated_service(),
-    )
-    parts = []
-    for p in engine.store.parts(old.id):
-        price = engine.estimate(old.quality, p.duration)
-        parts.append(
-            Job(
-                image=old.image,
-                audio=old.audio,
-                prompt=old.prompt,
-                duration=p.duration,
-                quality=old.quality,
-                seed=seed,
-                enhance_prompt=old.enhance_prompt,
-                image_size=old.image_size,
-                image_hash=old.image_hash,
-                estimate=price,
-                parent_id=new.id,
-                part_index=p.part_index,
-                part_start=p.part_start,
-                part_end=p.part_end,
-                created_at=new.created_at,
-            )
-        )
-    new.duration = sum(p.duration for p in parts)
-    new.estimate = round(sum(p.estimate or 0 for p in parts), 2)
+    kept = {name: getattr(old, name) for name in _RERUN_KEEPS}
+    new = Job(**kept, seed=seed, rerun_of=old.id, demo=engine.demo)
+    new.simulated = engine.demo or engine.simulated_service()
+    pieces = [
+        Part(p.part_start, p.part_end, p.duration, engine.estimate(old.quality, p.duration) or 0)
+        for p in engine.store.parts(old.id)
+    ]
+    parts = lv.make_parts(new, pieces)
     problem = engine.spend_problem(new.estimate) if guard_spend else None
     if problem is not None:
         raise problem
     engine.check_twin(new, lv.long_fingerprint(new, parts), force)
     return engine.add_long(new, parts, True)
+
+
+_RERUN_KEEPS = (
+    "image", "audio", "prompt", "quality", "enhance_prompt", "output_dir", "image_size",
+    "image_hash", "audio_size", "audio_hash", "audio_seconds",
+)  # fmt: skip
 
 
 def carry_out(engine, job: Job, what: str) -> Job:
@@ -127,17 +100,19 @@ def carry_out(engine, job: Job, what: str) -> Job:
     return job
 
 
-def _fresh(engine, part: Job) -> None:
-    from app.jobs.verbs import _fresh_attempt
+def _fresh_attempt(job: Job) -> dict:
+    from app.jobs.verbs import _fresh_attempt  # verbs imports this module: import when used
 
+    return _fresh_attempt(job)
+
+
+def _fresh(engine, part: Job) -> None:
     engine.store.move(part, JobState.pending, "retry", fulfils="retry", **_fresh_attempt(part))
 
 
 def _reopen(engine, parent: Job, fulfils: str | None = None) -> None:
     """Put a finished long video back to pending (its runner sends what is left), or wake
     the runner driving it here."""
-    from app.jobs.verbs import _fresh_attempt
-
     if parent.state in FINISHED:
         changes = _fresh_attempt(parent)
         changes.update(output_path=None, output_hash=None)

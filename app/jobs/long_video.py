@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from app.api.errors import ErrorKind, SegmindError
 from app.jobs.model import FINISHED, PROGRESS, RETRYABLE, WORST_ENDS, Job, JobState
 from app.jobs.prepare import fingerprint
 from app.media.pauses import map_speech
-from app.media.plan import Plan, plan_parts
+from app.media.plan import Part, Plan, plan_parts
 
 CANCELLED_FREE = "Cancelled before submitting; nothing was billed."
 
@@ -46,11 +46,11 @@ def describe_plan(plan: Plan) -> str:
     return "\n".join(lines)
 
 
-def make_parts(job: Job, plan: Plan) -> list[Job]:
-    """Give `job` the plan (it becomes a long video) and return its parts, unsaved."""
-    job.part_count = len(plan.parts)
-    job.duration = sum(p.duration for p in plan.parts)
-    job.estimate = plan.total
+def make_parts(job: Job, pieces: Sequence[Part]) -> list[Job]:
+    """Give `job` these parts (it becomes a long video) and return them as jobs, unsaved."""
+    job.part_count = len(pieces)
+    job.duration = sum(p.duration for p in pieces)
+    job.estimate = sum(round(p.price * 100) for p in pieces) / 100
     return [
         Job(
             image=job.image,
@@ -71,7 +71,7 @@ def make_parts(job: Job, plan: Plan) -> list[Job]:
             part_end=p.end,
             created_at=job.created_at,
         )
-        for i, p in enumerate(plan.parts)
+        for i, p in enumerate(pieces)
     ]
 
 
