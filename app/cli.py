@@ -23,6 +23,7 @@ from app.api.errors import (
 )
 from app.jobs.engine import Engine, JobRequest
 from app.jobs.events import JobChanged, JobError, JobProgress, JobWaiting, JobWarning
+from app.jobs.long_video import describe_plan
 from app.jobs.model import DEFAULT_PROMPT, DURATIONS, FINISHED, QUALITIES, Job, JobState
 from app.logs import setup_logging
 from app.secrets import KeyStore
@@ -65,6 +66,17 @@ def _parser() -> argparse.ArgumentParser:
         help="with --trim: where in the clip the video's audio starts",
     )
     s.add_argument("--force", action="store_true", help="submit even if identical to a done job")
+    s.add_argument(
+        "--split",
+        action="store_true",
+        help="audio over 15 s (up to 10 min) becomes one long video made of parts",
+    )
+    s.add_argument(
+        "--max-cost",
+        type=float,
+        metavar="USD",
+        help="refuse (nothing sent) if the estimated cost is above this",
+    )
     common(s, spends=True)
 
     common(sub.add_parser("jobs", help="list jobs"), wait=False)
@@ -105,7 +117,9 @@ def job_exit_code(job: Job, waited: bool) -> int:
 class Progress:
     """Prints engine events on stderr, one line per change."""
 
-    def __init__(self) -> None:
+    def __init__(self, engine: Engine | None = None) -> None:
+        self.engine = engine
+        self.names: dict[str, str] = {}
         self.states: dict[str, str] = {}
         self.marks: dict[str, int] = {}
         self.waits: set[tuple[str, str]] = set()
@@ -116,20 +130,30 @@ class Progress:
             if self.states.get(job.id) != job.state.value:
                 self.states[job.id] = job.state.value
                 extra = f" (request {job.request_id})" if job.request_id else ""
-                say(f"job {job.id}: {job.state.value}{extra}")
+                say(f"{self.name(job.id)}: {job.state.value}{extra}")
         elif isinstance(event, JobProgress) and event.total:
             pct = int(100 * event.done / event.total) // 25 * 25
             key = f"{event.job_id}:{event.phase}"
             if pct > self.marks.get(key, -1):
                 self.marks[key] = pct
-                say(f"job {event.job_id}: {event.phase} {pct}%")
+                say(f"{self.name(event.job_id)}: {event.phase} {pct}%")
         elif isinstance(event, JobWaiting) and (event.job_id, event.reason) not in self.waits:
             self.waits.add((event.job_id, event.reason))
-            say(f"job {event.job_id}: waiting ({_WAITS.get(event.reason, event.reason)})")
+            say(f"{self.name(event.job_id)}: waiting ({_WAITS.get(event.reason, event.reason)})")
         elif isinstance(event, JobWarning):
             say(f"warning: {event.message}")
         elif isinstance(event, JobError):
-            say(f"job {event.job_id}: {event.error.for_cli()}")
+            say(f"{self.name(event.job_id)}: {event.error.for_cli()}")
+
+    def name(self, job_id: str) -> str:
+        """How a job is named on stderr: a long video's part as "job PARENT part N"."""
+        if job_id not in self.names:
+            job = self.engine.store.get(job_id) if self.engine is not None else None
+            part = job is not None and job.parent_id is not None
+            self.names[job_id] = (
+                f"job {job.parent_id} part {job.part_index + 1}" if part else f"job {job_id}"
+            )
+        return self.names[job_id]
 
 
 _WAITS = {
@@ -139,9 +163,9 @@ _WAITS = {
 }
 
 
-def _emit(args, jobs: list[Job], single: bool) -> None:
+def _emit(args, jobs: list[Job], single: bool, engine: Engine) -> None:
     if args.json:
-        data = [j.to_contract() for j in jobs]
+        data = [engine.contract(j) for j in jobs]
         print(json.dumps(data[0] if single else data), flush=True)
         return
     for job in jobs:
@@ -175,7 +199,7 @@ def _accepted_note(job: Job) -> None:
 
 async def _run(args) -> int:
     engine = _engine()
-    engine.events.subscribe(Progress())
+    engine.events.subscribe(Progress(engine))
     try:
         return await _command(engine, args)
     finally:
@@ -185,7 +209,7 @@ async def _run(args) -> int:
 async def _command(engine: Engine, args) -> int:
     cmd = args.command
     if cmd == "jobs":
-        _emit(args, engine.jobs(), single=False)
+        _emit(args, engine.jobs(), single=False, engine=engine)
         return EXIT_OK
     if cmd == "cancel":
         job = engine.cancel(args.job)
@@ -196,7 +220,7 @@ async def _command(engine: Engine, args) -> int:
             say(f"Job {job.id}: the cancel is recorded; the process driving it will carry it out.")
         else:
             say(job.error_message or f"Job {job.id} is {job.state.value}.")
-        _emit(args, [engine.store.get(job.id)], single=True)
+        _emit(args, [engine.store.get(job.id)], single=True, engine=engine)
         return EXIT_OK
     await engine.start(resume=False)
     if cmd == "resume":
@@ -207,7 +231,7 @@ async def _command(engine: Engine, args) -> int:
         jobs = await asyncio.gather(*(engine.wait(i, until_accepted=not args.wait) for i in ids))
         for job in jobs:
             _accepted_note(job)
-        _emit(args, jobs, single=False)
+        _emit(args, jobs, single=False, engine=engine)
         return max([job_exit_code(j, args.wait) for j in jobs], default=EXIT_OK)
     if cmd == "submit":
         req = JobRequest(
@@ -221,8 +245,16 @@ async def _command(engine: Engine, args) -> int:
             trim=args.trim,
             trim_start=args.trim_start,
             output_dir=args.output_dir,
+            split=args.split,
         )
-        job = await engine.submit(req, force=args.force, drive=False, guard_spend=not args.yes)
+        job = await engine.submit(
+            req,
+            force=args.force,
+            drive=False,
+            guard_spend=not args.yes,
+            max_cost=args.max_cost,
+            on_plan=lambda plan: say(describe_plan(plan)),
+        )
     elif cmd == "retry":
         job = engine.retry(args.job, guard_spend=not args.yes)
         if job.requested:  # another process holds it: it carries the retry out
@@ -237,7 +269,7 @@ async def _command(engine: Engine, args) -> int:
         _accepted_note(job)
     elif job.state == JobState.completed:
         say(f"Saved {job.output_path}")
-    _emit(args, [job], single=True)
+    _emit(args, [job], single=True, engine=engine)
     return job_exit_code(job, waiting)
 
 
@@ -246,6 +278,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if getattr(args, "trim_start", 0.0) and not args.trim:
         parser.error("--trim-start needs --trim")
+    if getattr(args, "split", False) and (args.trim or args.duration is not None):
+        parser.error("--split takes the whole clip: leave out --duration and --trim")
     try:
         return asyncio.run(_run(args))
     except SegmindError as err:

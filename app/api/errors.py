@@ -42,6 +42,7 @@ class ErrorKind(enum.StrEnum):
     interrupted = "interrupted"  # submit may have reached the service; not resubmitted
     cancelled = "cancelled"
     spend_threshold = "spend_threshold"  # would pass the creator's monthly threshold
+    max_cost = "max_cost"  # the estimate is above the --max-cost the creator gave
     output_folder = "output_folder"  # the output folder cannot be written
     internal = "internal"
 
@@ -59,6 +60,7 @@ _EXIT_CODES = {
     ErrorKind.invalid_input: EXIT_INPUT,
     ErrorKind.bad_request: EXIT_INPUT,
     ErrorKind.spend_threshold: EXIT_INPUT,
+    ErrorKind.max_cost: EXIT_INPUT,
     ErrorKind.output_folder: EXIT_INPUT,
     ErrorKind.invalid_key: EXIT_ACCOUNT,
     ErrorKind.not_permitted: EXIT_ACCOUNT,
@@ -101,6 +103,7 @@ _NEXT_STEPS = {
     ErrorKind.interrupted: "Check your Segmind history for this job, or use Retry to submit again.",
     ErrorKind.cancelled: "Submit it again when you are ready.",
     ErrorKind.spend_threshold: "Confirm to go past it, or change the threshold in Settings.",
+    ErrorKind.max_cost: "Raise --max-cost, or choose mid quality or a shorter clip.",
     ErrorKind.output_folder: "Choose another output folder in Settings.",
     ErrorKind.internal: "This is a bug; please report it with the crash report.",
 }

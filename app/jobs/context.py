@@ -45,6 +45,7 @@ class RunnerContext:
     locks_dir: Path  # one lock file per job being downloaded
     budget: RequestBudget | None = None  # to say when a job waits for a request slot
     lease_confirmed: Callable[[], float] = lambda: 0.0  # monotonic time of the last renew
+    runners: dict | None = None  # the process's runners by job id (a long video adds its parts')
 
 
 @contextlib.asynccontextmanager

@@ -25,6 +25,7 @@ from app.api.pacing import RequestBudget, RequestLedger, current_reservation
 from app.jobs.context import RunnerContext
 from app.jobs.estimates import JobTimes, learned_times
 from app.jobs.events import CreditsChanged, EventHub, JobAdded, JobChanged, JobRemoved, JobWaiting
+from app.jobs.long_runner import LongVideoRunner
 from app.jobs.model import FINISHED, Job, JobState
 from app.jobs.prepare import JobRequest
 from app.jobs.runner import JobRunner
@@ -319,13 +320,18 @@ class Engine(JobVerbs):
         """Start driving a job in this process if nobody alive drives it."""
         if job_id in self._tasks:
             return self._tasks[job_id]
+        job = self.store.get(job_id)
+        if job is not None and job.parent_id:  # a part goes with its long video
+            if job.parent_id in self._runners:
+                self._runners[job.parent_id].wake()
+            return self.drive(job.parent_id, until_accepted)
         if not leased and not self.store.acquire(job_id, self.settings.timings.lease_seconds):
             return None
         job = self.store.get(job_id)
         if job is None or job.state in FINISHED or job.hidden:
             self.store.release(job_id)
             return None
-        runner = JobRunner(self.runner_context(), job, delay)
+        runner = (LongVideoRunner if job.is_long else JobRunner)(self.runner_context(), job, delay)
         task = self._spawn(self._drive(runner, until_accepted))
         self._tasks[job_id] = task
         self._runners[job_id] = runner
@@ -345,6 +351,7 @@ class Engine(JobVerbs):
             locks_dir=self.paths.cache / "locks",
             budget=self.budget,
             lease_confirmed=lambda: self._renewed,
+            runners=self._runners,
         )
 
     async def _drive(self, runner: JobRunner, until_accepted: bool) -> Job:
@@ -392,9 +399,13 @@ class Engine(JobVerbs):
         return base / "Demo (simulated)" if self.demo else base
 
     def output_path(self, job: Job) -> Path:
+        if job.parent_id:  # a part's clip waits in the cache for the join (per attempt)
+            name = f"part{job.part_index + 1}-{job.id}-{job.attempt}.mp4"
+            return self.paths.cache / "parts" / job.parent_id / name
         base = Path(job.output_dir) if job.output_dir else self.output_folder()
         stem = re.sub(r"[^\w-]+", "-", Path(urlsplit(job.image).path).stem).strip("-")[:40]
-        return base / f"{stem or 'video'}-{job.duration}s-seed{job.seed}-{job.id}.mp4"
+        length = f"long-{round(job.audio_seconds or 0)}s" if job.is_long else f"{job.duration}s"
+        return base / f"{stem or 'video'}-{length}-seed{job.seed}-{job.id}.mp4"
 
     def _folder_ok(self, job: Job) -> bool:
         return check_output_folder(self.output_path(job).parent) is None

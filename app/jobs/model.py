@@ -26,6 +26,7 @@ class JobState(enum.StrEnum):
     queued = "queued"
     processing = "processing"
     downloading = "downloading"
+    joining = "joining"  # long videos only: the parts' clips become one video
     completed = "completed"
     failed = "failed"
     cancelled = "cancelled"
@@ -58,6 +59,19 @@ RETRYABLE = frozenset({JobState.failed, JobState.expired, JobState.interrupted, 
 MAY_BE_BILLED_ENDS = frozenset({JobState.cancelled, JobState.interrupted})
 # what another process may ask of a job's owner (Job.requested)
 REQUESTS = ("cancel", "retry", "hide", "delete")
+
+# How far along an unfinished job is: a long video is as far as its least advanced part.
+PROGRESS = (
+    JobState.pending,
+    JobState.preparing,
+    JobState.uploading,
+    JobState.submitting,
+    JobState.queued,
+    JobState.processing,
+    JobState.downloading,
+)
+# A long video none of whose parts is unfinished ends as its worst part did.
+WORST_ENDS = (JobState.failed, JobState.interrupted, JobState.expired, JobState.cancelled)
 
 # Named transitions: state -> states it may move to.
 TRANSITIONS: dict[JobState, frozenset[JobState]] = {
@@ -118,6 +132,14 @@ TRANSITIONS: dict[JobState, frozenset[JobState]] = {
     JobState.expired: frozenset({JobState.pending}),
     JobState.interrupted: frozenset({JobState.pending}),
     JobState.cancelled: frozenset({JobState.pending}),
+    JobState.joining: frozenset(),  # ordinary jobs never join
+    JobState.completed: frozenset(),
+}
+
+# A long video's state follows its parts (any active state to any other), then the join.
+LONG_TRANSITIONS: dict[JobState, frozenset[JobState]] = {
+    **{s: frozenset(set(JobState) - {s}) for s in ACTIVE},
+    **{s: frozenset({JobState.pending}) for s in RETRYABLE},
     JobState.completed: frozenset(),
 }
 
@@ -176,11 +198,22 @@ class Job:
     error_code: str | None = None
     error_message: str | None = None
     rerun_of: str | None = None
+    # a long video is a parent job (part_count > 0) whose parts are jobs
+    part_count: int = 0
+    parent_id: str | None = None  # a part: its long video
+    part_index: int | None = None  # a part: 0-based place in its long video
+    part_start: float | None = None  # a part: seconds of the original recording
+    part_end: float | None = None
     demo: bool = False  # made in the offline demo: labelled simulated everywhere
     simulated: bool = False  # made by a simulator (demo, tests): never teaches typical times
     # kept by the store in their own columns (a stale copy can never write them back)
     requested: str | None = None  # one of REQUESTS, until the job's owner carries it out
     hidden: bool = False  # removed from the list: still counted in spend and duplicates
+
+    @property
+    def is_long(self) -> bool:
+        """A long video: its parts are jobs, its video is their clips joined."""
+        return self.part_count > 0
 
     @property
     def blocked(self) -> bool:

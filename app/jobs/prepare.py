@@ -35,6 +35,8 @@ class JobRequest:
     trim: bool = False
     trim_start: float = 0.0  # with trim: seconds into the clip where the video's audio starts
     output_dir: str | None = None
+    split: bool = False  # audio over 15 s becomes a long video (parts joined into one)
+    cuts: tuple[float, ...] | None = None  # a long video's cuts (seconds); None: the planner's
 
 
 def _refuse(message: str) -> SegmindError:
@@ -55,6 +57,11 @@ def check_parameters(req: JobRequest) -> None:
         raise _refuse(f"Seed {req.seed} is out of range: use a whole number from 1 to 1,000,000.")
     if req.trim_start and not req.trim:
         raise _refuse("A trim start needs trimming on: turn Trim on, or leave the start at 0.")
+    if req.split and (req.trim or req.duration is not None):
+        raise _refuse(
+            "A long video (split) takes the whole clip: it cannot be trimmed or given one "
+            "duration. Leave out the trim and the duration, or turn splitting off."
+        )
     if not 0 <= req.trim_start < 24 * 3600:
         raise _refuse(f"The trim start {req.trim_start} s must be 0 or more seconds into the clip.")
 
@@ -97,6 +104,11 @@ async def check_request(req: JobRequest, probe=None, prices: Mapping | None = No
         )
         job.duration = await _duration_for(ainfo, req, prices)
     else:
+        if req.split:
+            raise _refuse(
+                f"A long video needs the voice clip on this computer; {audio} is a link. "
+                "Download it first and give the file."
+            )
         await _probe(probe, str(audio), "audio")
         job.duration = req.duration or 10
     return job
@@ -104,6 +116,8 @@ async def check_request(req: JobRequest, probe=None, prices: Mapping | None = No
 
 async def _duration_for(info: media.AudioInfo, req: JobRequest, prices: Mapping | None) -> int:
     seconds = info.seconds
+    if req.split and media.choose_duration(seconds) is None:
+        return 0  # a long video: its parts' durations come from the plan
     wanted = req.duration or media.choose_duration(seconds) or DURATIONS[-1]
     if seconds > wanted + media.DURATION_GRACE and not req.trim:
         split = ""

@@ -1,6 +1,6 @@
 """The job database's schema, its migrations, and how a row becomes a Job.
 
-Later versions add a migration here (5, 6...); a database written by a newer app is
+Later versions add a migration here (6, 7...); a database written by a newer app is
 refused rather than misread.
 """
 
@@ -11,7 +11,7 @@ from dataclasses import fields
 
 from app.jobs.model import Job, JobState
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 _MIGRATIONS = {
     1: """
@@ -77,6 +77,17 @@ _MIGRATIONS = {
             SELECT id, COALESCE(json_extract(data, '$.attempt'), 1), finished_at, cost, 1, demo
             FROM jobs WHERE cost IS NOT NULL AND finished_at IS NOT NULL;
         CREATE VIEW listed AS SELECT * FROM jobs WHERE hidden = 0;
+    """,
+    # Long videos: a parent job whose parts are jobs. Parts are never listed (the
+    # `listed` view leaves them out); their parent is. A parent has no request id.
+    5: """
+        ALTER TABLE jobs ADD COLUMN parent_id TEXT;
+        ALTER TABLE jobs ADD COLUMN part_index INTEGER;
+        ALTER TABLE jobs ADD COLUMN part_start REAL;
+        ALTER TABLE jobs ADD COLUMN part_end REAL;
+        CREATE INDEX jobs_parent ON jobs(parent_id, part_index) WHERE parent_id IS NOT NULL;
+        DROP VIEW listed;
+        CREATE VIEW listed AS SELECT * FROM jobs WHERE hidden = 0 AND parent_id IS NULL;
     """,
 }
 

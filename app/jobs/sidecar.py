@@ -18,8 +18,9 @@ def _iso(t: float | None) -> str | None:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t)) if t else None
 
 
-def write_sidecar(job: Job, video: Path) -> Path:
-    """Record inputs (names and hashes), parameters, request id, cost and times."""
+def write_sidecar(job: Job, video: Path, extra: dict | None = None) -> Path:
+    """Record inputs (names and hashes), parameters, request id, cost and times
+    (and `extra` entries: a long video's parts)."""
     info = {
         "app": "Speech2Video Studio",
         "model": "higgsfield-speech2video",
@@ -52,6 +53,7 @@ def write_sidecar(job: Job, video: Path) -> Path:
         },
         "attempt": job.attempt,
         "rerun_of": job.rerun_of,
+        **(extra or {}),
     }
     path = sidecar_path(video)
     write_atomic(path, json.dumps(info, indent=2).encode())

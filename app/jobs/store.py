@@ -23,12 +23,25 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from app.jobs.leases import WRITABLE, LeaseLost, Leases, new_owner_id, owner_alive
-from app.jobs.model import FINISHED, MAY_BE_BILLED_ENDS, TRANSITIONS, Job, JobState, TransitionError
+from app.jobs.model import (
+    FINISHED,
+    LONG_TRANSITIONS,
+    MAY_BE_BILLED_ENDS,
+    TRANSITIONS,
+    Job,
+    JobState,
+    TransitionError,
+)
 from app.jobs.schema import JOB_COLUMNS, SCHEMA_VERSION, job_from_row, migrate
 
 __all__ = ["SCHEMA_VERSION", "HistoryEntry", "JobStore", "LeaseLost", "Spend"]
 
 _SELECT = f"SELECT {JOB_COLUMNS} FROM listed"
+# what an id may name: a listed job, or a part of one (parts work with wait/retry/cancel)
+_FINDABLE = (
+    f"SELECT {JOB_COLUMNS} FROM jobs WHERE hidden = 0"
+    " AND (parent_id IS NULL OR parent_id IN (SELECT id FROM listed))"
+)
 
 _KEPT = ("request_id", "status_url", "response_url", "submitted_at")
 
@@ -89,14 +102,14 @@ class JobStore(Leases):
         return job_from_row(row) if row else None
 
     def find(self, ref: str) -> Job | None:
-        """A listed job by local id, request id, or a unique prefix of either."""
-        row = self._db.execute(f"{_SELECT} WHERE id=? OR request_id=?", (ref, ref)).fetchone()
+        """A listed job (or a part of one) by local id, request id, or a unique prefix."""
+        row = self._db.execute(f"{_FINDABLE} AND (id=? OR request_id=?)", (ref, ref)).fetchone()
         if row:
             return job_from_row(row)
         if len(ref) < 4:
             return None
         rows = self._db.execute(
-            f"{_SELECT} WHERE id LIKE ? OR request_id LIKE ? LIMIT 2", (ref + "%", ref + "%")
+            f"{_FINDABLE} AND (id LIKE ? OR request_id LIKE ?) LIMIT 2", (ref + "%", ref + "%")
         ).fetchall()
         return job_from_row(rows[0]) if len(rows) == 1 else None
 
@@ -122,6 +135,13 @@ class JobStore(Leases):
             args += [after.created_at, after.created_at, after.id]
         sql += " ORDER BY created_at DESC, id DESC LIMIT ?"
         return [job_from_row(r) for r in self._db.execute(sql, [*args, int(limit)])]
+
+    def parts(self, job_id: str) -> list[Job]:
+        """A long video's parts, in order (empty for an ordinary job)."""
+        rows = self._db.execute(
+            f"SELECT {JOB_COLUMNS} FROM jobs WHERE parent_id=? ORDER BY part_index", (job_id,)
+        )
+        return [job_from_row(r) for r in rows]
 
     def count(self) -> int:
         """How many jobs the list holds."""
@@ -198,12 +218,21 @@ class JobStore(Leases):
             for job in jobs:
                 self._insert(job, next(marks, None), None)
 
+    def add_long(self, job: Job, parts: list[Job], fingerprint: str, lease: float) -> Job:
+        """Insert a long video and all its parts in one transaction, leased to this process."""
+        with self._tx():
+            self._insert(job, fingerprint, lease)
+            for part in parts:
+                self._insert(part, None, lease)
+        return job
+
     def _insert(self, job: Job, fingerprint: str | None, lease: float | None) -> None:
         now = time.time()
         self._db.execute(
             "INSERT INTO jobs(id, state, request_id, created_at, updated_at, finished_at,"
-            " cost, fingerprint, demo, data, listed_at, owner, lease_until)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " cost, fingerprint, demo, data, listed_at, owner, lease_until,"
+            " parent_id, part_index, part_start, part_end)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 job.id,
                 job.state.value,
@@ -218,6 +247,10 @@ class JobStore(Leases):
                 now,
                 self.owner if lease else None,
                 now + lease if lease else None,
+                job.parent_id,
+                job.part_index,
+                job.part_start,
+                job.part_end,
             ),
         )
         self._charge(job)
@@ -254,7 +287,8 @@ class JobStore(Leases):
         with self._tx():
             row = self._db.execute("SELECT state FROM jobs WHERE id=?", (job.id,)).fetchone()
             current = JobState(row[0]) if row else job.state
-            if to != current and to not in TRANSITIONS[current]:
+            table = LONG_TRANSITIONS if job.is_long else TRANSITIONS
+            if to != current and to not in table[current]:
                 raise TransitionError(f"job {job.id}: {current} -> {to} is not allowed")
             if "request_id" not in changes:
                 self._adopt_request_id(job)
@@ -264,7 +298,9 @@ class JobStore(Leases):
             job.updated_at = time.time()
             if to in FINISHED and job.finished_at is None:
                 job.finished_at = job.updated_at
-            if to in MAY_BE_BILLED_ENDS and job.cost is None:
+            if job.is_long:
+                pass  # its parts carry what may be billed (the long video says so itself)
+            elif to in MAY_BE_BILLED_ENDS and job.cost is None:
                 job.may_be_billed = (
                     bool(job.request_id) or current.submitted or (current == JobState.submitting)
                 )
@@ -362,8 +398,8 @@ class JobStore(Leases):
 
     def _charge(self, job: Job) -> None:
         """One charge per attempt that ended: its cost, or its estimate if it may be billed."""
-        if job.state not in FINISHED:
-            return
+        if job.state not in FINISHED or job.is_long:
+            return  # a long video is paid through its parts' charges
         amount = job.cost if job.cost is not None else job.estimate if job.may_be_billed else None
         if amount is None:
             return

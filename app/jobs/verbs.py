@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.api.errors import ErrorKind, SegmindError
+from app.jobs import long_verbs
+from app.jobs import long_video as lv
 from app.jobs.events import JobAdded, JobChanged, JobRemoved
 from app.jobs.model import FINISHED, RETRYABLE, Job, JobState
 from app.jobs.prepare import JobRequest, check_request, fingerprint, random_seed
@@ -78,6 +80,18 @@ class JobVerbs:
             )
         return job
 
+    def parts(self, job_id: str) -> list[Job]:
+        """A long video's parts in order (empty for an ordinary job)."""
+        return self.store.parts(job_id)
+
+    async def plan_long_video(self, audio_path, quality: str, cuts=None):
+        """The cheapest long-video plan for a recording at the settings' prices."""
+        return await long_verbs.plan(self, audio_path, quality, cuts)
+
+    def contract(self, job: Job) -> dict:
+        """The command line's `--json` object of a job (a long video with its parts)."""
+        return lv.contract(job, self.store.parts(job.id)) if job.is_long else job.to_contract()
+
     def history(self, job_id: str) -> list[HistoryEntry]:
         """A job's recorded steps, oldest first (hidden jobs too)."""
         return self.store.history(job_id)
@@ -114,14 +128,17 @@ class JobVerbs:
         )
 
     def _guard(self, job: Job, guard_spend: bool) -> None:
-        problem = self.spend_problem(self.estimate(job.quality, job.duration))
+        cost = lv.retry_estimate(self.store, job) if job.is_long or job.parent_id else None
+        problem = self.spend_problem(cost or self.estimate(job.quality, job.duration))
         if guard_spend and problem is not None:
             raise problem
 
     # adding ------------------------------------------------------------------
     async def check(self, request: JobRequest) -> Job:
         """Check a request locally (and https inputs at their host) without storing it."""
-        job = await check_request(request, probe=self.downloader().probe_url)
+        job = await check_request(
+            request, probe=self.downloader().probe_url, prices=self.settings.prices
+        )
         folder = Path(job.output_dir) if job.output_dir else self.output_folder()
         problem = await asyncio.to_thread(check_output_folder, folder)
         if problem:
@@ -135,12 +152,30 @@ class JobVerbs:
         return job
 
     async def submit(
-        self, request: JobRequest, force: bool = False, *, drive: bool = True, guard_spend=False
+        self,
+        request: JobRequest,
+        force: bool = False,
+        *,
+        drive: bool = True,
+        guard_spend=False,
+        max_cost: float | None = None,
+        on_plan=None,
     ) -> Job:
         """Check, store and start a job. Raises SegmindError(invalid_input) on bad input,
-        and with guard_spend SegmindError(spend_threshold) past the monthly threshold."""
+        with guard_spend SegmindError(spend_threshold) past the monthly threshold, and
+        SegmindError(max_cost) when the estimate is above `max_cost`. With `split`, audio
+        over 15 s becomes a long video; `on_plan(plan)` sees its plan before any request."""
         job = await self.check(request)
         self.api_key()  # no key: refuse before storing anything
+        job.demo = self.demo
+        job.simulated = self.demo or self.simulated_service()
+        if request.split and job.duration == 0:
+            return await long_verbs.submit(
+                self, job, request.cuts, force, drive, guard_spend, max_cost, on_plan
+            )
+        problem = lv.max_cost_refusal(self.estimate(job.quality, job.duration), max_cost)
+        if problem is not None:
+            raise problem
         self._guard(job, guard_spend)
         return self._add(job, force, drive)
 
@@ -149,6 +184,28 @@ class JobVerbs:
         job.simulated = self.demo or self.simulated_service()
         job.estimate = self.estimate(job.quality, job.duration)
         fp = fingerprint(job)
+        self.check_twin(job, fp, force)
+        self.store.add(job, fingerprint=fp, lease=self.settings.timings.lease_seconds)
+        self._added(job, drive)
+        return job
+
+    def add_long(self, job: Job, parts: list[Job], drive: bool) -> Job:
+        """Store a planned long video with its parts (leased here) and start it."""
+        for part in parts:
+            part.demo, part.simulated = job.demo, job.simulated
+        fp = lv.long_fingerprint(job, parts)
+        self.store.add_long(job, parts, fp, self.settings.timings.lease_seconds)
+        self._added(job, drive)
+        return job
+
+    def _added(self, job: Job, drive: bool) -> None:
+        self.told(job.id)
+        self.events.emit(JobAdded(job.copy()))
+        if drive:
+            self.drive(job.id, leased=True)
+
+    def check_twin(self, job: Job, fp: str, force: bool) -> None:
+        """Refuse a job that already completed with the same fingerprint (unless forced)."""
         twin = self.store.completed_with(fp)
         if twin is not None and not force:
             raise SegmindError(
@@ -159,18 +216,15 @@ class JobVerbs:
                 cli_step="Change the seed (s2v-studio rerun) or add --force.",
                 action="force",
             )
-        self.store.add(job, fingerprint=fp, lease=self.settings.timings.lease_seconds)
-        self.told(job.id)
-        self.events.emit(JobAdded(job.copy()))
-        if drive:
-            self.drive(job.id, leased=True)
-        return job
 
     def rerun(
         self, job_id: str, seed: int | None = None, force: bool = False, *, guard_spend=False
     ) -> Job:
         """A new job from an old one, with the given seed or a fresh random one."""
         old = self.lookup(job_id)
+        if old.is_long:
+            seed = seed if seed is not None else random_seed()
+            return long_verbs.rerun(self, old, seed, force, guard_spend)
         new = Job(
             image=old.image,
             audio=old.audio,
@@ -244,6 +298,8 @@ class JobVerbs:
     def carry_out(self, job_id: str, what: str) -> Job:
         """Do `what` to a job this process holds (asked here or by another process)."""
         job = self.store.get(job_id)
+        if what in ("cancel", "retry") and (job.is_long or job.parent_id):
+            return long_verbs.carry_out(self, job, what)
         if what == "cancel":
             runner = self._runners.get(job_id)
             if job.state in FINISHED:
@@ -292,8 +348,9 @@ class JobVerbs:
         if job.output_path:
             doomed += [Path(job.output_path), sidecar_path(Path(job.output_path))]
         # the prepared audio may be the creator's own WAV: only our converted copies go
-        if job.prepared_audio and Path(job.prepared_audio).is_relative_to(self.paths.cache):
-            doomed.append(Path(job.prepared_audio))
+        for made in [job, *self.store.parts(job.id)]:
+            if made.prepared_audio and Path(made.prepared_audio).is_relative_to(self.paths.cache):
+                doomed.append(Path(made.prepared_audio))
         for f in doomed:
             with contextlib.suppress(FileNotFoundError):
                 f.unlink()
@@ -319,7 +376,7 @@ class JobVerbs:
         tried = False
         while True:
             job = self.store.get(job.id)
-            if job.state in FINISHED or (until_accepted and job.request_id):
+            if job.state in FINISHED or (until_accepted and lv.accepted(job, self.store)):
                 return job
             if job.blocked and tried:
                 return job
