@@ -30,6 +30,10 @@ from pathlib import Path
 RANKS = {"submit": 0, "upload": 1, "result": 2, "status": 3, "credits": 4, "history": 4}
 OTHER_RANK = 3
 
+# Set by a job's runner: which job goes first among requests of one kind (the older job,
+# the earlier part of a long video).
+request_order: contextvars.ContextVar[tuple] = contextvars.ContextVar("request_order", default=())
+
 # Set by a job's runner before it asks for status: the chance (0-1) its job is complete.
 likely_complete: contextvars.ContextVar[float] = contextvars.ContextVar(
     "likely_complete", default=0.5
@@ -204,6 +208,7 @@ class RequestBudget:
         rank: tuple = (RANKS.get(kind, OTHER_RANK),)
         if kind == "status":
             rank += (-likely_complete.get(),)
+        rank += request_order.get()
         reservation = current_reservation.get()
         # A request never waits behind a lower one: the room kept for submits and uploads
         # (reservations) is what orders them when the window is nearly full.

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from app.api.errors import ErrorKind, SegmindError
-from app.api.pacing import likely_complete
+from app.api.pacing import likely_complete, request_order
 from app.jobs import media
 from app.jobs.context import RunnerContext, Stop, until
 from app.jobs.crashpoints import crash_point
@@ -129,6 +129,7 @@ class JobRunner:
 
     # the whole life ----------------------------------------------------------
     async def run(self, until_accepted: bool = False) -> Job:
+        request_order.set((self.job.created_at, self.job.part_index or 0))
         try:
             await self._run(until_accepted)
         except Stop:
@@ -315,7 +316,8 @@ class JobRunner:
     async def poll(self) -> None:
         client = self.ctx.client()
         warned_expiry = warned_outage = False
-        polls = 0
+        # part 1's early check stands for the whole long video (same portrait and prompt)
+        polls = 1 if self.job.part_index else 0
         while True:
             self.refresh()
             job = self.job
