@@ -78,6 +78,14 @@ class CreditsChanged:
     free_credits: float | None = None
 
 
+@dataclass(frozen=True)
+class SettingsChanged:
+    """The settings file changed under this process (`s2v-studio settings set`, another
+    window) and the engine took the new values; `names`: the dotted names that changed."""
+
+    names: frozenset[str]
+
+
 Event = (
     JobAdded
     | JobRemoved
@@ -87,6 +95,7 @@ Event = (
     | JobWarning
     | JobError
     | CreditsChanged
+    | SettingsChanged
 )
 Listener = Callable[[Event], None]
 
