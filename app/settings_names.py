@@ -12,7 +12,7 @@ import dataclasses
 import math
 from pathlib import Path
 
-from app.settings import BUDGET_PRESETS, DEFAULT_PRICES, Settings, Timings, check_output_folder
+from app.settings import BUDGET_PRESETS, DEFAULT_PRICES, Timings, check_output_folder
 
 PRESETS = (*BUDGET_PRESETS, "custom")
 _TIMINGS = tuple(f.name for f in dataclasses.fields(Timings))
@@ -41,15 +41,23 @@ def names() -> list[str]:
 
 
 def _number(name: str, text: str, *, low: float, integer: bool = False, high=None):
+    kind = "a whole number" if integer else "a number"
+    limits = f"from {low:g} to {high:g}" if high is not None else f"of at least {low:g}"
+    if low == 0 and name == "timings.scale":
+        limits = "greater than 0"
+    problem = f"{name} must be {kind} {limits}, not {text!r}."
+    step = f" Give one, e.g. 's2v-studio settings set {name} {_EXAMPLES.get(name, 1)}'."
     try:
         value = int(text) if integer else float(text)
     except ValueError:
-        kind = "a whole number" if integer else "a number"
-        raise SettingError(f"{name} must be {kind}, not {text!r}.") from None
-    if not math.isfinite(value) or value < low or (high is not None and value > high):
-        top = f" and at most {high}" if high is not None else ""
-        raise SettingError(f"{name} must be at least {low}{top}, not {text!r}.")
+        raise SettingError(problem + step) from None
+    too_low = value <= 0 if name == "timings.scale" else value < low
+    if not math.isfinite(value) or too_low or (high is not None and value > high):
+        raise SettingError(problem + step)
     return value
+
+
+_EXAMPLES = {"budget_per_minute": 5, "concurrency": 3, "spend_threshold": 20, "timings.scale": 1}
 
 
 def parse(name: str, text: str) -> dict:
@@ -71,7 +79,10 @@ def parse(name: str, text: str) -> dict:
         return {name: _number(name, text, low=0)}
     if name in ("notifications", "keep_in_tray"):
         if text.lower() not in _BOOLS:
-            raise SettingError(f"{name} must be true or false, not {text!r}.")
+            raise SettingError(
+                f"{name} must be true or false, not {text!r}. "
+                f"Give one, e.g. 's2v-studio settings set {name} true'."
+            )
         return {name: _BOOLS[text.lower()]}
     if name == "output_dir":
         if text.lower() in ("", "default", "none"):
@@ -90,8 +101,7 @@ def parse(name: str, text: str) -> dict:
             )
         return {name: _number(name, text, low=0)}
     if parts[0] == "timings" and len(parts) == 2 and parts[1] in _TIMINGS:
-        low = 1e-6 if parts[1] == "scale" else 0
-        return {name: _number(name, text, low=low)}
+        return {name: _number(name, text, low=0)}
     raise SettingError(
         f"There is no setting {name!r}. Run 's2v-studio settings' to see every name "
         "(budget_preset, budget_per_minute, concurrency, output_dir, spend_threshold, "
