@@ -169,7 +169,14 @@ class Settings:
         timings = Timings(
             **{k: float(v) for k, v in (raw.get("timings") or {}).items() if k in timing_names}
         )
-        return cls(**{k: v for k, v in raw.items() if k in names}, timings=timings)
+        kept = {k: v for k, v in raw.items() if k in names}
+        if isinstance(kept.get("prices"), dict):  # a file naming a few prices keeps the others
+            prices = json.loads(json.dumps(DEFAULT_PRICES))
+            for quality, by in kept["prices"].items():
+                if isinstance(by, dict):
+                    prices.setdefault(quality, {}).update(by)
+            kept["prices"] = prices
+        return cls(**kept, timings=timings)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

@@ -68,7 +68,8 @@ def parse(name: str, text: str) -> dict:
         if text not in PRESETS:
             raise SettingError(
                 f"budget_preset must be one of {', '.join(PRESETS)}, not {text!r} "
-                "(free: 5 requests a minute, pro: 50, custom: budget_per_minute)."
+                "(free: 5 requests a minute, pro: 50, custom: budget_per_minute). "
+                "Give one, e.g. 's2v-studio settings set budget_preset free'."
             )
         return {name: text}
     if name == "budget_per_minute":  # 0: no pacing at all (a simulator without limits)
@@ -97,7 +98,8 @@ def parse(name: str, text: str) -> dict:
         quality, duration = parts[1], parts[2]
         if quality not in DEFAULT_PRICES or duration not in DEFAULT_PRICES[quality]:
             raise SettingError(
-                f"There is no price {name!r}: prices are prices.<high|mid>.<5|10|15>."
+                f"There is no price {name!r}: prices are prices.<high|mid>.<5|10|15>, "
+                "e.g. 's2v-studio settings set prices.high.10 2.81'."
             )
         return {name: _number(name, text, low=0)}
     if parts[0] == "timings" and len(parts) == 2 and parts[1] in _TIMINGS:
