@@ -3,7 +3,9 @@ request history, and following the settings file other processes change."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from app.api import history
 from app.api.errors import ErrorKind, SegmindError
@@ -11,13 +13,46 @@ from app.jobs.events import JobChanged, SettingsChanged
 from app.jobs.model import Job
 from app.jobs.runner import JobRunner
 from app.jobs.settle import check_job
-from app.settings import SettingsWatcher, apply_changes
+from app.settings import Paths, Settings, SettingsWatcher, apply_changes
+
+if TYPE_CHECKING:
+    from app.api.client import SegmindClient
+    from app.api.pacing import RequestBudget
+    from app.jobs.context import RunnerContext
+    from app.jobs.engine import Slots
+    from app.jobs.events import EventHub
+    from app.jobs.store import JobStore
 
 _ADDRESSES = {"api_base", "upload_url", "history_url"}
 
 
 class AccountVerbs:
     """Mixed into Engine (which provides the store, settings, clients and drive)."""
+
+    # provided by Engine
+    store: JobStore
+    settings: Settings
+    events: EventHub
+    demo: bool
+    paths: Paths
+    budget: RequestBudget
+    _tasks: dict[str, asyncio.Task]
+    _background: list[asyncio.Task]
+    _client_key: str | None
+    _slots: Slots
+    if TYPE_CHECKING:
+
+        def lookup(self, ref: str) -> Job: ...
+        def client(self) -> SegmindClient: ...
+        def runner_context(self) -> RunnerContext: ...
+        def _spawn(self, coro) -> asyncio.Task: ...
+        def drive(
+            self,
+            job_id: str,
+            until_accepted: bool = False,
+            delay: float = 0.0,
+            leased: bool = False,
+        ) -> asyncio.Task | None: ...
 
     async def check_with_segmind(self, job_id: str) -> tuple[Job, str]:
         """Settle a job from Segmind's request history (the window's "Check with Segmind",

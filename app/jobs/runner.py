@@ -24,15 +24,10 @@ from app.jobs.events import JobChanged, JobError, JobProgress, JobWaiting, JobWa
 from app.jobs.model import Job, JobState, TransitionError
 from app.jobs.saving import save_video
 from app.jobs.schedule import next_poll_delay
-from app.jobs.settle import settle_lost_submit, when_forgotten
+from app.jobs.settle import MAY_BE_BILLED, settle_lost_submit, when_forgotten
 from app.jobs.store import LeaseLost
 
 log = logging.getLogger(__name__)
-
-MAY_BE_BILLED = (
-    "The submit may have reached Segmind, but its answer was lost, so the job may have been "
-    "billed. It was not sent again."
-)
 
 
 def cancel_changes(job: Job) -> dict:
