@@ -46,8 +46,10 @@ class JobProgress:
 @dataclass(frozen=True)
 class JobWaiting:
     """Why a job is not moving: "job_slot" (the concurrency setting: other jobs go first),
-    "request_slot" (the plan's requests per minute) or "other_process" (another process
-    is still saving its video); `until`: epoch time of its next request when known."""
+    "request_slot" (the plan's requests per minute), "other_process" (another process
+    is still saving its video) or "segmind_history" (its submit's answer was lost: checking
+    with Segmind's request history; `until` is when the search gives up); `until`: epoch
+    time of its next request when known."""
 
     job_id: str
     reason: str
