@@ -315,18 +315,24 @@ def apply_changes(target: Settings, fresh: Settings, names: set[str]) -> None:
 
 @contextlib.contextmanager
 def _file_lock(paths: Paths):
-    """One writer of the settings file at a time, across processes (an OS lock)."""
+    """One writer of the settings file at a time, across processes: an OS lock on the
+    config folder itself (no lock file beside the settings), a lock file on Windows."""
     paths.config.mkdir(parents=True, exist_ok=True)
-    fd = os.open(paths.config / ".settings.lock", os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
-            import msvcrt
+    if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
+        import msvcrt
 
+        fd = os.open(paths.config / ".settings.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
             msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
-        else:
-            import fcntl
+            yield
+        finally:
+            os.close(fd)
+        return
+    import fcntl
 
-            fcntl.flock(fd, fcntl.LOCK_EX)
+    fd = os.open(paths.config, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
         yield
     finally:
         os.close(fd)  # closing releases the lock
