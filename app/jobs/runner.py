@@ -316,7 +316,10 @@ class JobRunner:
             job = self.job
             age = time.time() - (job.submitted_at or job.created_at)
             if age > self.t.s("retention_seconds"):
-                why = "The service kept this job for an hour and has now forgotten it."
+                why = (
+                    "The service kept this job for an hour and has now forgotten it; "
+                    "its video could not be fetched in time."
+                )
                 if await when_forgotten(self, why):
                     return
                 continue

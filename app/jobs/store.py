@@ -178,8 +178,12 @@ class JobStore(Leases):
         return self.spend_since(t, demo).total
 
     def job_with_request(self, request_id: str) -> str | None:
-        """The local id of the job (hidden too) holding this request id, if any."""
-        row = self._db.execute("SELECT id FROM jobs WHERE request_id=?", (request_id,)).fetchone()
+        """The local id of the job (hidden too) holding this request id in any form
+        (dashes or not, any case), if any."""
+        bare = request_id.replace("-", "").lower()
+        row = self._db.execute(
+            "SELECT id FROM jobs WHERE lower(replace(request_id, '-', '')) = ?", (bare,)
+        ).fetchone()
         return row[0] if row else None
 
     def request_ids(self, demo: bool = False) -> list[str]:

@@ -57,7 +57,10 @@ def test_lost_answer_is_adopted_from_the_history(make_engine, media, sim, lag):
     assert set(sim.stats()["keyed_by_host"]) == {api}  # API, upload and history only
 
 
-def test_two_matching_requests_are_ambiguous_and_never_adopted(make_engine, media, sim):
+@pytest.mark.parametrize("twin_is_known", [False, True])
+def test_two_matching_requests_are_ambiguous_and_never_adopted(
+    make_engine, media, sim, twin_is_known
+):
     sim.config(drop_after_accept=1)
     engine = hist_engine(make_engine, sim)
     seeded = []
@@ -67,13 +70,20 @@ def test_two_matching_requests_are_ambiguous_and_never_adopted(make_engine, medi
         if job is not None and job.state == JobState.submitting and not seeded:
             body = {"input_image": job.image_url, "input_audio": job.audio_url, **job.params()}
             seeded.extend(sim.seed_history(request_body=body, created_at=time.time()))
+            if twin_is_known:  # another job of this studio holds it (dash-less, upper case)
+                other = Job(image="a.png", audio="b.wav", request_id=seeded[0].replace("-", ""))
+                engine.store.add(other.copy(request_id=other.request_id.upper()))
 
     engine.events.subscribe(twin)
     job = run(submit_and_wait(engine, request(media)))
-    assert seeded and job.state == JobState.interrupted
+    assert seeded and len(sim.submits()) == 1
+    if twin_is_known:  # the known request is never this job's: the other one is adopted
+        assert job.state == JobState.completed
+        assert job.request_id == sim.submits()[0]["request_id"]
+        return
+    assert job.state == JobState.interrupted
     assert job.request_id is None
     assert "2 requests with exactly this job's inputs" in job.error_message
-    assert len(sim.submits()) == 1
 
 
 def test_no_such_request_ends_interrupted_after_the_settle_window(make_engine, media, sim):
