@@ -227,3 +227,28 @@ def test_spend_sums_the_keys_own_history(home, sim, cli):
     sim.config(history_off=500)
     assert cli("spend", **env).returncode == 5
     assert cli("spend").returncode == 5  # no history lookup for a simulator's API base
+
+
+def test_a_lost_answer_of_a_job_that_failed_there_fails_with_the_services_error(
+    make_engine, media, sim
+):
+    sim.config(drop_after_accept=1)
+    engine = hist_engine(make_engine, sim)
+    job = run(submit_and_wait(engine, request(media, prompt="hello [sim:fail]")))
+    assert job.state == JobState.failed
+    assert "no speech detected" in job.error_message
+    assert job.request_id == sim.submits()[0]["request_id"] and len(sim.submits()) == 1
+    assert not job.may_be_billed  # a failed request is not billed
+
+
+def test_submit_without_wait_returns_once_the_lost_answer_is_adopted(media, sim, cli):
+    sim.config(drop_after_accept=1, history_lag=100)
+    proc = cli(
+        "submit", media / "portrait-astronaut.png", media / "voice-3s.wav", "--json",
+        SEGMIND_HISTORY_URL=sim.history_url,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    job = json.loads(proc.stdout)
+    assert job["request_id"] == sim.submits()[0]["request_id"]
+    assert job["state"] in ("queued", "processing")
+    assert "checking with Segmind" in proc.stderr
