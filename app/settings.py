@@ -156,11 +156,7 @@ class Settings:
     # persistence -----------------------------------------------------------
     @classmethod
     def load(cls, paths: Paths) -> Settings:
-        try:
-            raw = json.loads(paths.settings_file.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return cls()
-        return cls.from_dict(raw if isinstance(raw, dict) else {})
+        return cls.from_dict(read_file(paths))
 
     @classmethod
     def from_dict(cls, raw: dict) -> Settings:
