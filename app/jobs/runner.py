@@ -257,7 +257,7 @@ class JobRunner:
                 if isinstance(retry, str):  # the answer may be lost: Segmind's history says
                     if await settle_lost_submit(self, then_resubmit=retry == "check") != "missing":
                         return
-                    retry = self.t.s("retry_base") * 2
+                    retry, started = self.t.s("retry_base") * 2, time.monotonic()
                 if retry is None:
                     return
                 answered_5xx += err.kind == ErrorKind.server

@@ -35,8 +35,7 @@ MAY_BE_BILLED = (
     "billed. It was not sent again."
 )
 NOT_FOUND = (
-    "Segmind's history shows no such request: it was most likely not billed. "
-    "It was not sent again; retry sends it on purpose."
+    "Segmind's history shows no such request: it was most likely not billed. It was not sent again."
 )
 UNREADABLE = (
     "The submit's answer was lost and Segmind's request history could not be read, so "
@@ -103,7 +102,8 @@ async def settle_lost_submit(runner, *, then_resubmit: bool = False) -> str:
     start = time.monotonic()
     times = search_times(t)
     runner.emit(JobWaiting(job.id, CHECKING, time.time() + times[-1]))
-    ctx.store.note(job.id, "checking with Segmind", "the submit's answer was lost")
+    why = "a server error answered the submit" if then_resubmit else "the submit's answer was lost"
+    ctx.store.note(job.id, "checking with Segmind", why)
     searched = False
     for at in times:
         await runner.sleep(start + at - time.monotonic())
