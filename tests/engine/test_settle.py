@@ -112,6 +112,17 @@ def test_a_5xx_answer_checks_the_history_before_its_one_resend(make_engine, medi
     assert "history" in log[1:first_resend]
 
 
+def test_the_resend_after_the_history_check_has_its_own_retry_deadline(make_engine, media, sim):
+    sim.fault("submit", "502")
+    sim.fault("submit", "429", reset_seconds=200)  # 1 s: past the client's own deadline
+    engine = hist_engine(make_engine, sim)
+    t = engine.settings.timings
+    t.settle_window_seconds, t.retry_deadline = 200.0, 100.0  # 1 s of checking, 0.5 s
+    job = run(submit_and_wait(engine, request(media)))
+    assert job.state == JobState.completed, job.error_message
+    assert len(sim.submits()) == 1
+
+
 @pytest.mark.parametrize("how", ["status 404", "local clock"])
 def test_a_request_past_the_hour_is_downloaded_through_the_history(make_engine, media, sim, how):
     first = hist_engine(make_engine, sim)
