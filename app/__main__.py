@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import sys
 
-COMMANDS = {"submit", "jobs", "wait", "resume", "retry", "rerun", "cancel"}
+COMMANDS = {
+    "submit",
+    "jobs",
+    "wait",
+    "resume",
+    "retry",
+    "rerun",
+    "cancel",
+    "settings",
+    "check",
+    "spend",
+}
 
 
 def main(argv: list[str] | None = None) -> int:

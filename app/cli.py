@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from app import __version__
+from app import __version__, cli_account
 from app.api.errors import (
     EXIT_CTRL_C,
     EXIT_INTERNAL,
@@ -97,6 +97,7 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("cancel", help="stop a job (a submitted one may still be billed)")
     c.add_argument("job")
     common(c, wait=False)
+    cli_account.add_commands(sub, common)
     return p
 
 
@@ -160,6 +161,7 @@ _WAITS = {
     "job_slot": "other jobs first: the concurrency setting",
     "request_slot": "the plan's requests per minute",
     "other_process": "another process is still saving its video",
+    "segmind_history": "checking with Segmind: the submit's answer was lost",
 }
 
 
@@ -281,7 +283,8 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "split", False) and (args.trim or args.duration is not None):
         parser.error("--split takes the whole clip: leave out --duration and --trim")
     try:
-        return asyncio.run(_run(args))
+        account = args.command in cli_account.COMMANDS
+        return asyncio.run(cli_account.run(args) if account else _run(args))
     except SegmindError as err:
         say(f"error: {err.for_cli()}")
         if getattr(args, "json", False) and args.command != "jobs":

@@ -7,14 +7,21 @@ the API key is never in it.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
 import errno
 import json
+import logging
 import os
 import shutil
+import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 DEFAULT_API_BASE = "https://api.segmind.com"
 DEFAULT_UPLOAD_URL = "https://workflows-api.segmind.com/upload-asset"
@@ -98,6 +105,7 @@ class Timings:
     lease_seconds: float = 15.0  # a lease not renewed this long belongs to nobody
     heartbeat_seconds: float = 5.0
     output_kept_seconds: float = 7 * 86400.0  # Segmind keeps a finished video ~7 days
+    settle_window_seconds: float = 600.0  # how long a lost submit answer is looked for
     folder_recheck_seconds: float = 20.0  # how often a blocked download tries its folder
 
     def s(self, name: str) -> float:
@@ -152,11 +160,7 @@ class Settings:
     # persistence -----------------------------------------------------------
     @classmethod
     def load(cls, paths: Paths) -> Settings:
-        try:
-            raw = json.loads(paths.settings_file.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return cls()
-        return cls.from_dict(raw if isinstance(raw, dict) else {})
+        return cls.from_dict(read_file(paths))
 
     @classmethod
     def from_dict(cls, raw: dict) -> Settings:
@@ -165,14 +169,173 @@ class Settings:
         timings = Timings(
             **{k: float(v) for k, v in (raw.get("timings") or {}).items() if k in timing_names}
         )
-        return cls(**{k: v for k, v in raw.items() if k in names}, timings=timings)
+        kept = {k: v for k, v in raw.items() if k in names}
+        if isinstance(kept.get("prices"), dict):  # a file naming a few prices keeps the others
+            prices = json.loads(json.dumps(DEFAULT_PRICES))
+            for quality, by in kept["prices"].items():
+                if isinstance(by, dict):
+                    prices.setdefault(quality, {}).update(by)
+            kept["prices"] = prices
+        return cls(**kept, timings=timings)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
     def save(self, paths: Paths) -> None:
+        """Rewrite the whole file (first run, tests); a running face uses `update_file`."""
         paths.config.mkdir(parents=True, exist_ok=True)
-        write_atomic(paths.settings_file, json.dumps(self.to_dict(), indent=2).encode())
+        with _file_lock(paths):
+            write_atomic(paths.settings_file, json.dumps(self.to_dict(), indent=2).encode())
+
+
+# --- sharing the file between the window and the command line -------------------
+
+
+def read_file(paths: Paths) -> dict:
+    """The settings file's object as stored ({} when missing or unreadable)."""
+    try:
+        raw = json.loads(paths.settings_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return raw if isinstance(raw, dict) else {}
+
+
+def _merge(into: dict, changes: dict) -> dict:
+    for name, value in changes.items():
+        if isinstance(value, dict) and isinstance(into.get(name), dict):
+            _merge(into[name], value)
+        else:
+            into[name] = value
+    return into
+
+
+def _nested(changes: dict) -> dict:
+    """{"prices.high.5": 1.5} -> {"prices": {"high": {"5": 1.5}}} (plain keys kept)."""
+    out: dict = {}
+    for name, value in changes.items():
+        *parents, last = str(name).split(".")
+        at = out
+        for part in parents:
+            at = at.setdefault(part, {})
+        at[last] = value
+    return out
+
+
+def update_file(paths: Paths, changes: dict) -> Settings:
+    """Merge `changes` into the settings file key by key, under a lock, atomically, and
+    return the settings now in it. Keys are the file's own (nested dicts, or dotted names
+    like "timings.scale"); every key not named stays as the file has it, so the window
+    saving its geometry never undoes a `settings set` made meanwhile. Setting
+    budget_per_minute alone makes budget_preset "custom"."""
+    nested = _nested(changes)
+    if "budget_per_minute" in nested and "budget_preset" not in nested:
+        nested["budget_preset"] = "custom"
+    paths.config.mkdir(parents=True, exist_ok=True)
+    with _file_lock(paths):
+        merged = _merge(read_file(paths), json.loads(json.dumps(nested)))
+        fresh = Settings.from_dict(merged)  # raises on a value that cannot be loaded
+        write_atomic(paths.settings_file, json.dumps(merged, indent=2).encode())
+    return fresh
+
+
+def flat(raw: dict, prefix: str = "") -> dict:
+    """Dotted names of every leaf value: {"timings": {"scale": 1}} -> {"timings.scale": 1}."""
+    out = {}
+    for name, value in raw.items():
+        if isinstance(value, dict) and name != "window":
+            out.update(flat(value, f"{prefix}{name}."))
+        else:
+            out[f"{prefix}{name}"] = value
+    return out
+
+
+class SettingsWatcher:
+    """Notices when another process (`s2v-studio settings set`) changed the settings file.
+
+    `subscribe(fn)`: fn(settings, names) with the file's new settings and the dotted names
+    that changed; `check()` looks once (from any timer), `run()` looks every `interval`
+    seconds on the running asyncio loop. A write that changes no value calls nobody.
+    """
+
+    def __init__(self, paths: Paths, interval: float = 1.0) -> None:
+        self.paths = paths
+        self.interval = interval
+        self._listeners: list[Callable[[Settings, set[str]], None]] = []
+        self._stamp = self._file_stamp()
+        self._values = flat(read_file(paths))
+
+    def subscribe(self, listener: Callable[[Settings, set[str]], None]) -> Callable[[], None]:
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def _file_stamp(self):
+        try:
+            st = os.stat(self.paths.settings_file)
+        except OSError:
+            return None
+        return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+    def check(self) -> set[str]:
+        """The names whose value changed since the last look (listeners told)."""
+        stamp = self._file_stamp()
+        if stamp == self._stamp:
+            return set()
+        self._stamp = stamp
+        raw = read_file(self.paths)
+        values = flat(raw)
+        names = {
+            n for n in values.keys() | self._values.keys() if values.get(n) != self._values.get(n)
+        }
+        self._values = values
+        if names:
+            fresh = Settings.from_dict(raw)
+            for listener in list(self._listeners):
+                listener(fresh, names)
+        return names
+
+    async def run(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            try:
+                self.check()
+            except Exception:
+                log.exception("settings file check failed")
+
+
+def apply_changes(target: Settings, fresh: Settings, names: set[str]) -> None:
+    """Copy the changed settings into `target` in place (engines and windows share it;
+    runners hold its Timings object)."""
+    for name in names:
+        top, _, rest = name.partition(".")
+        if top == "timings" and rest in {f.name for f in dataclasses.fields(Timings)}:
+            setattr(target.timings, rest, getattr(fresh.timings, rest))
+        elif top in {f.name for f in dataclasses.fields(Settings)} and top != "timings":
+            setattr(target, top, getattr(fresh, top))
+
+
+@contextlib.contextmanager
+def _file_lock(paths: Paths):
+    """One writer of the settings file at a time, across processes: an OS lock on the
+    config folder itself (no lock file beside the settings), a lock file on Windows."""
+    paths.config.mkdir(parents=True, exist_ok=True)
+    if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
+        import msvcrt
+
+        fd = os.open(paths.config / ".settings.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
+            yield
+        finally:
+            os.close(fd)
+        return
+    import fcntl
+
+    fd = os.open(paths.config, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 MIN_FREE_BYTES = 50_000_000  # a 15 s video is a few MB; less than this is a full disk

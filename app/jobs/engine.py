@@ -22,6 +22,7 @@ from app.api.client import SegmindClient
 from app.api.download import Downloader
 from app.api.errors import ErrorKind, SegmindError
 from app.api.pacing import RequestBudget, RequestLedger, current_reservation
+from app.jobs.account import AccountVerbs
 from app.jobs.context import RunnerContext
 from app.jobs.estimates import JobTimes, learned_times
 from app.jobs.events import CreditsChanged, EventHub, JobAdded, JobChanged, JobRemoved, JobWaiting
@@ -66,7 +67,7 @@ def _is_loopback(url: str) -> bool:
     return host in ("localhost", "::1") or host.startswith("127.")
 
 
-class Engine(JobVerbs):
+class Engine(JobVerbs, AccountVerbs):
     """Submits, polls, downloads and resumes jobs; emits events; never loses a job."""
 
     def __init__(
@@ -117,6 +118,7 @@ class Engine(JobVerbs):
         # verbs (retry, rerun...) may be called from plain Qt slots: tasks go on this loop
         self._loop = asyncio.get_running_loop()
         self._background.append(self._loop.create_task(self._heartbeat()))
+        self.follow_settings_file()
         # building an HTTP client loads the CA store (~tens of ms): not on the UI thread
         await asyncio.to_thread(self.downloader)
         if resume:
@@ -266,6 +268,7 @@ class Engine(JobVerbs):
             key,
             api_base=service.api_base,
             upload_url=service.upload_url,
+            history_url=service.history_url,
             budget=self.budget,
             retry_base=t.s("retry_base"),
             retry_cap=t.s("retry_cap"),

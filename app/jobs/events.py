@@ -46,8 +46,10 @@ class JobProgress:
 @dataclass(frozen=True)
 class JobWaiting:
     """Why a job is not moving: "job_slot" (the concurrency setting: other jobs go first),
-    "request_slot" (the plan's requests per minute) or "other_process" (another process
-    is still saving its video); `until`: epoch time of its next request when known."""
+    "request_slot" (the plan's requests per minute), "other_process" (another process
+    is still saving its video) or "segmind_history" (its submit's answer was lost: checking
+    with Segmind's request history; `until` is when the search gives up); `until`: epoch
+    time of its next request when known."""
 
     job_id: str
     reason: str
@@ -78,6 +80,14 @@ class CreditsChanged:
     free_credits: float | None = None
 
 
+@dataclass(frozen=True)
+class SettingsChanged:
+    """The settings file changed under this process (`s2v-studio settings set`, another
+    window) and the engine took the new values; `names`: the dotted names that changed."""
+
+    names: frozenset[str]
+
+
 Event = (
     JobAdded
     | JobRemoved
@@ -87,6 +97,7 @@ Event = (
     | JobWarning
     | JobError
     | CreditsChanged
+    | SettingsChanged
 )
 Listener = Callable[[Event], None]
 

@@ -127,10 +127,12 @@ TRANSITIONS: dict[JobState, frozenset[JobState]] = {
     JobState.downloading: frozenset(
         {JobState.completed, JobState.failed, JobState.expired, JobState.cancelled}
     ),
-    # retry puts a finished job back to pending (same row, attempt + 1)
+    # retry puts a finished job back to pending (same row, attempt + 1); Segmind's request
+    # history may settle an interrupted job (found: queued, or failed) or find the video of
+    # an expired one (app/jobs/settle.py)
     JobState.failed: frozenset({JobState.pending}),
-    JobState.expired: frozenset({JobState.pending}),
-    JobState.interrupted: frozenset({JobState.pending}),
+    JobState.expired: frozenset({JobState.pending, JobState.downloading, JobState.failed}),
+    JobState.interrupted: frozenset({JobState.pending, JobState.queued, JobState.failed}),
     JobState.cancelled: frozenset({JobState.pending}),
     JobState.joining: frozenset(),  # ordinary jobs never join
     JobState.completed: frozenset(),

@@ -26,14 +26,10 @@ from app.jobs.events import JobChanged, JobError, JobProgress, JobWaiting, JobWa
 from app.jobs.model import Job, JobState, TransitionError
 from app.jobs.saving import save_video
 from app.jobs.schedule import likely_done, next_poll_delay
+from app.jobs.settle import MAY_BE_BILLED, settle_lost_submit, when_forgotten
 from app.jobs.store import LeaseLost
 
 log = logging.getLogger(__name__)
-
-MAY_BE_BILLED = (
-    "The submit may have reached Segmind, but its answer was lost, so the job may have been "
-    "billed. It was not sent again."
-)
 
 
 def cancel_changes(job: Job) -> dict:
@@ -187,10 +183,11 @@ class JobRunner:
             await self.submit()
         elif state == JobState.submitting:
             if not self.job.request_id:
-                # Found mid-submit with no live owner: never resubmit by ourselves.
-                self.fail(SegmindError(ErrorKind.interrupted, MAY_BE_BILLED), JobState.interrupted)
-                return
-            self.move(JobState.queued, "request id was stored")
+                # Found mid-submit with no live owner: never resubmit; ask the history.
+                if await settle_lost_submit(self) != "adopted":
+                    return
+            else:
+                self.move(JobState.queued, "request id was stored")
         if self.job.state.submitted:
             self.accepted()  # rendering is Segmind's work: free the local job slot
         if until_accepted:
@@ -263,6 +260,10 @@ class JobRunner:
                 sub = await asyncio.shield(client.submit(self.inputs()))
             except SegmindError as err:
                 retry = self._after_submit_error(err, answered_5xx, started)
+                if isinstance(retry, str):  # the answer may be lost: Segmind's history says
+                    if await settle_lost_submit(self, then_resubmit=retry == "check") != "missing":
+                        return
+                    retry, started = self.t.s("retry_base") * 2, time.monotonic()
                 if retry is None:
                     return
                 answered_5xx += err.kind == ErrorKind.server
@@ -293,8 +294,9 @@ class JobRunner:
 
     def _after_submit_error(
         self, err: SegmindError, answered_5xx: int, started: float
-    ) -> float | None:
-        """Seconds to wait before submitting again, or None when the job ends here."""
+    ) -> float | str | None:
+        """Seconds to wait before submitting again, None when the job ends here, "settle"
+        when the answer was lost, "check" when a 5xx needs the history before a resend."""
         never_arrived = err.sent is False or err.kind == ErrorKind.rate_limited
         in_time = time.monotonic() - started < self.t.s("retry_deadline")
         if never_arrived and in_time:
@@ -302,14 +304,13 @@ class JobRunner:
                 return max(self.t.s("retry_base"), err.retry_at - time.time())
             return self.t.s("retry_base") * 2
         if err.kind == ErrorKind.server and err.status and answered_5xx == 0 and in_time:
-            # answered with a 5xx: the service did not take it; try once more, with care
-            return self.t.s("retry_base") * 2
+            # answered with a 5xx: it may still have made the job; once more, with care
+            return "check"
         if err.kind in (ErrorKind.network, ErrorKind.malformed) and not never_arrived:
             if err.request_id:  # the answer did carry one: keep it for the creator's records
                 self.ctx.store.keep_request_id(self.job.id, err.request_id)
                 self.job.request_id = err.request_id
-            self.fail(SegmindError(ErrorKind.interrupted, MAY_BE_BILLED), JobState.interrupted)
-            return None
+            return "settle"
         self.fail(err)
         return None
 
@@ -326,15 +327,13 @@ class JobRunner:
                 await self.sleep(wait)  # the one early check, when a rejection would show
                 continue
             if age > self.t.s("retention_seconds"):
-                self.fail(
-                    SegmindError(
-                        ErrorKind.expired,
-                        "The service kept this job for an hour and has now forgotten it; "
-                        "its video could not be fetched in time.",
-                    ),
-                    JobState.expired,
+                why = (
+                    "The service kept this job for an hour and has now forgotten it; "
+                    "its video could not be fetched in time."
                 )
-                return
+                if await when_forgotten(self, why):
+                    return
+                continue
             if age > self.t.s("expiry_warning_seconds") and not warned_expiry:
                 warned_expiry = True
                 left = max(0, int((self.t.s("retention_seconds") - age) / 60))
@@ -363,14 +362,10 @@ class JobRunner:
                     self.fail(err)
                     return
                 if err.kind == ErrorKind.not_found:
-                    self.fail(
-                        SegmindError(
-                            ErrorKind.expired,
-                            "Segmind no longer knows this request (it keeps jobs for one hour).",
-                        ),
-                        JobState.expired,
-                    )
-                    return
+                    why = "Segmind no longer knows this request (it keeps jobs for one hour)."
+                    if await when_forgotten(self, why):
+                        return
+                    continue
                 if not warned_outage:  # one warning per outage, not one per retry
                     warned_outage = True
                     log.warning("job %s: status check failed: %s", job.id, err.message)

@@ -19,6 +19,7 @@ from app.jobs.context import Stop, exclusive
 from app.jobs.crashpoints import crash_point
 from app.jobs.events import JobError, JobProgress, JobWaiting, JobWarning
 from app.jobs.model import JobState
+from app.jobs.settle import history_cost, output_from_history
 from app.jobs.sidecar import write_sidecar
 from app.settings import check_output_folder
 
@@ -71,7 +72,7 @@ async def save_video(runner) -> None:
 
     lock = ctx.locks_dir / f"{job.id}.lock"
     async with exclusive(lock, runner.sleep, other_downloads):
-        attempt, warned = 0, False
+        attempt, warned, asked_history = 0, False, False
         while True:
             runner.refresh()
             try:
@@ -89,6 +90,13 @@ async def save_video(runner) -> None:
                     ErrorKind.not_found,
                     ErrorKind.not_permitted,
                 ) or (until and time.time() > until):
+                    if not asked_history:  # the history's generation_url outlives the hour
+                        asked_history = True
+                        found = await output_from_history(runner, runner.job.output_url)
+                        if found == "downloading":
+                            continue
+                        if found == "failed":
+                            return
                     runner.fail(
                         SegmindError(
                             ErrorKind.expired,
@@ -109,6 +117,11 @@ async def save_video(runner) -> None:
                     )
                 await runner.sleep(min(t.s("retry_cap"), t.s("retry_base") * 2 ** min(attempt, 16)))
                 attempt += 1
+        if runner.job.cost is None:  # the result said no cost: the history's figure
+            try:
+                runner.job.cost = await history_cost(ctx, runner.job)
+            except SegmindError as err:
+                log.info("job %s: no cost from the history: %s", job.id, err.message)
         digest = await asyncio.to_thread(media.file_sha256, dest)
         runner.job.output_path, runner.job.output_hash = str(dest), digest
         await asyncio.to_thread(write_sidecar, runner.job, dest)

@@ -196,6 +196,22 @@ class JobStore(Leases):
         """Dollars of jobs finished since `t`, known and possible charges together."""
         return self.spend_since(t, demo).total
 
+    def job_with_request(self, request_id: str) -> str | None:
+        """The local id of the job (hidden too) holding this request id in any form
+        (dashes or not, any case), if any."""
+        bare = request_id.replace("-", "").lower()
+        row = self._db.execute(
+            "SELECT id FROM jobs WHERE lower(replace(request_id, '-', '')) = ?", (bare,)
+        ).fetchone()
+        return row[0] if row else None
+
+    def request_ids(self, demo: bool = False) -> list[str]:
+        """Every request id this studio was given (hidden jobs too)."""
+        rows = self._db.execute(
+            "SELECT request_id FROM jobs WHERE request_id IS NOT NULL AND demo=?", (int(demo),)
+        )
+        return [r[0] for r in rows]
+
     def history(self, job_id: str) -> list[HistoryEntry]:
         """Every recorded step of a job, oldest first."""
         rows = self._db.execute(

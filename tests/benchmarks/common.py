@@ -122,6 +122,7 @@ def write_settings(home: Path, sim, scale: float, **extra) -> Path:
     settings = {
         "api_base": sim.api_base,
         "upload_url": sim.upload_url,
+        "history_url": sim.history_url,  # lost answers settle from it, as on Segmind
         "budget_preset": "custom",
         "budget_per_minute": 0,
         "privacy_notice_seen": True,

@@ -7,7 +7,8 @@ ends neither completed nor interrupted), duplicate submits (the service accepted
 more than one submit for a job that nobody retried), corrupted outputs (a completed
 video whose bytes differ from what the simulator served, a `.part` left over, or a
 sidecar that is not JSON). A job killed between the POST and the stored request_id
-counts as not lost only when it ends interrupted.
+is settled from the simulator's request history (adopted: completed, no duplicate);
+one that ends interrupted counts as not lost only without a request id.
 Faults: the simulator fails or drops the given share of API requests (and cuts
 downloads short) while the engine drives jobs. Bad inputs: tests/jobs/bad_inputs.py.
 Fuzz: hypothesis sends malformed answers to the client over real HTTP.
