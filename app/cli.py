@@ -144,16 +144,17 @@ class Progress:
         elif isinstance(event, JobWarning):
             say(f"warning: {event.message}")
         elif isinstance(event, JobError):
-            say(f"{self.name(event.job_id)}: {event.error.for_cli()}")
+            who = self.name(event.job_id) if event.job_id else "account"
+            say(f"{who}: {event.error.for_cli()}")
 
     def name(self, job_id: str) -> str:
         """How a job is named on stderr: a long video's part as "job PARENT part N"."""
         if job_id not in self.names:
             job = self.engine.store.get(job_id) if self.engine is not None else None
-            part = job is not None and job.parent_id is not None
-            self.names[job_id] = (
-                f"job {job.parent_id} part {job.part_index + 1}" if part else f"job {job_id}"
-            )
+            if job is not None and job.parent_id is not None:
+                self.names[job_id] = f"job {job.parent_id} part {(job.part_index or 0) + 1}"
+            else:
+                self.names[job_id] = f"job {job_id}"
         return self.names[job_id]
 
 
@@ -217,12 +218,12 @@ async def _command(engine: Engine, args) -> int:
         job = engine.cancel(args.job)
         if job.requested:
             say(f"Job {job.id} is driven by another process; asked it to cancel...")
-            job = await engine.settle(job.id, timeout=engine.settings.timings.lease_seconds + 10)
+            job = await engine.settle(job.id, engine.settings.timings.lease_seconds + 10) or job
         if job.requested:
             say(f"Job {job.id}: the cancel is recorded; the process driving it will carry it out.")
         else:
             say(job.error_message or f"Job {job.id} is {job.state.value}.")
-        _emit(args, [engine.store.get(job.id)], single=True, engine=engine)
+        _emit(args, [engine.store.fetch(job.id)], single=True, engine=engine)
         return EXIT_OK
     await engine.start(resume=False)
     if cmd == "resume":
@@ -260,7 +261,7 @@ async def _command(engine: Engine, args) -> int:
     elif cmd == "retry":
         job = engine.retry(args.job, guard_spend=not args.yes)
         if job.requested:  # another process holds it: it carries the retry out
-            job = await engine.settle(job.id, timeout=engine.settings.timings.lease_seconds + 10)
+            job = await engine.settle(job.id, engine.settings.timings.lease_seconds + 10) or job
     elif cmd == "rerun":
         job = engine.rerun(args.job, seed=args.seed, force=args.force, guard_spend=not args.yes)
     else:  # wait

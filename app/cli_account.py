@@ -142,7 +142,7 @@ async def check_command(args) -> int:
                 say(f"Saved {job.output_path}" if job.output_path else job.error_message or "")
             else:
                 _accepted_note(job)
-        _emit(args, [engine.store.get(job.id)], single=True)
+        _emit(args, [engine.store.fetch(job.id)], single=True, engine=engine)
         return job_exit_code(job, args.wait)
     finally:
         await engine.aclose()

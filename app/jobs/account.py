@@ -74,14 +74,14 @@ class AccountVerbs:
             )
         outcome = "unchanged"
         try:
-            runner = JobRunner(self.runner_context(), self.store.get(job.id))
+            runner = JobRunner(self.runner_context(), self.store.fetch(job.id))
             outcome = await check_job(runner)
         finally:
             if outcome in ("adopted", "downloading"):
                 self.drive(job.id, leased=True)
             else:
                 self.store.release(job.id)
-        job = self.store.get(job.id)
+        job = self.store.fetch(job.id)
         self.events.emit(JobChanged(job.copy()))
         return job, outcome
 

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,7 +49,9 @@ class RunnerContext:
 
 
 @contextlib.asynccontextmanager
-async def exclusive(path: Path, wait: Callable[[float], object], on_wait: Callable[[], None]):
+async def exclusive(
+    path: Path, wait: Callable[[float], Awaitable[object]], on_wait: Callable[[], None]
+):
     """Hold an exclusive lock on `path` (an OS lock: it dies with its process, and a
     stopped process keeps it). While another holds it: `on_wait()` once, then
     `await wait(seconds)` between tries."""

@@ -97,7 +97,7 @@ class Engine(JobVerbs, AccountVerbs):
         self._client_key: str | None = None
         self._downloader: Downloader | None = None
         self._tasks: dict[str, asyncio.Task] = {}
-        self._runners: dict[str, JobRunner] = {}
+        self._runners: dict[str, JobRunner | LongVideoRunner] = {}
         self._background: list[asyncio.Task] = []
         self._slots = Slots(self.settings.concurrency)
         self._seen = time.time()
@@ -172,7 +172,9 @@ class Engine(JobVerbs, AccountVerbs):
 
     def _carry_out_asked(self, job_id: str, what: str) -> None:
         try:
-            self._ask(self.store.get(job_id), what)
+            job = self.store.get(job_id)
+            if job is not None:  # deleted meanwhile: nothing to do
+                self._ask(job, what)
         except SegmindError as err:  # e.g. a retry asked of a job that has moved on
             log.info("job %s: request %r not carried out: %s", job_id, what, err.message)
             self.store.request(job_id, None)
@@ -325,8 +327,9 @@ class Engine(JobVerbs, AccountVerbs):
             return self._tasks[job_id]
         job = self.store.get(job_id)
         if job is not None and job.parent_id:  # a part goes with its long video
-            if job.parent_id in self._runners:
-                self._runners[job.parent_id].wake()
+            parent = self._runners.get(job.parent_id)
+            if isinstance(parent, LongVideoRunner):
+                parent.wake()
             return self.drive(job.parent_id, until_accepted)
         if not leased and not self.store.acquire(job_id, self.settings.timings.lease_seconds):
             return None
@@ -357,7 +360,7 @@ class Engine(JobVerbs, AccountVerbs):
             runners=self._runners,
         )
 
-    async def _drive(self, runner: JobRunner, until_accepted: bool) -> Job:
+    async def _drive(self, runner: JobRunner | LongVideoRunner, until_accepted: bool) -> Job:
         job_id = runner.job.id
         # A slot is local work (prepare, upload, submit): a job Segmind renders holds none.
         job = runner.job
@@ -403,7 +406,7 @@ class Engine(JobVerbs, AccountVerbs):
 
     def output_path(self, job: Job) -> Path:
         if job.parent_id:  # a part's clip waits in the cache for the join (per attempt)
-            name = f"part{job.part_index + 1}-{job.id}-{job.attempt}.mp4"
+            name = f"part{(job.part_index or 0) + 1}-{job.id}-{job.attempt}.mp4"
             return self.paths.cache / "parts" / job.parent_id / name
         base = Path(job.output_dir) if job.output_dir else self.output_folder()
         stem = re.sub(r"[^\w-]+", "-", Path(urlsplit(job.image).path).stem).strip("-")[:40]

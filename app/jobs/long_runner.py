@@ -17,7 +17,9 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar, cast
 
 from app.api.errors import ErrorKind, SegmindError
 from app.jobs import long_video as lv
@@ -30,6 +32,7 @@ from app.jobs.runner import JobRunner, cancel_changes
 from app.jobs.store import LeaseLost
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 NOT_SENT = "Not sent: part 1 did not pass Segmind's first checks, so nothing was billed for it."
 
@@ -72,6 +75,7 @@ class LongVideoRunner:
         self.ctx = ctx
         self.job = job
         self.t = ctx.timings
+        self.accepted: Callable[[], None] = lambda: None  # set by the engine: frees its slot
         self.delay = delay
         self.stopping: str | None = None
         self.own_phase = False  # preparing, uploading or joining: the parent's own work
@@ -126,11 +130,11 @@ class LongVideoRunner:
             return
         raise Stop
 
-    async def unless_stopped(self, coro):
+    async def unless_stopped(self, coro: Awaitable[T]) -> T:
         finished, result = await until(self._stop, coro)
         if not finished:
             raise Stop
-        return result
+        return cast(T, result)
 
     def parts(self) -> list[Job]:
         return self.ctx.store.parts(self.job.id)
@@ -159,7 +163,7 @@ class LongVideoRunner:
         without completing (the other parts are then not sent)."""
         window = self.t.s("poll_early_window")
         while True:
-            first = self.ctx.store.get(self._first)
+            first = self.ctx.store.fetch(self._first or "")
             if first.state == JobState.completed:
                 return True
             if first.state in FINISHED:
@@ -227,7 +231,7 @@ class LongVideoRunner:
                 self.refresh()
                 wav = await self.unless_stopped(
                     media.prepare_audio_async(
-                        info, dest, part.duration, False, part.part_start, part.part_end
+                        info, dest, part.duration, False, part.part_start or 0.0, part.part_end
                     )
                 )
                 self.ctx.store.move(part, JobState.preparing, "part audio cut", audio=str(wav))

@@ -77,7 +77,7 @@ def make_parts(job: Job, pieces: Sequence[Part]) -> list[Job]:
 
 def long_fingerprint(job: Job, parts: list[Job]) -> str:
     """What would be paid for: the inputs, the parameters and where the cuts fall."""
-    cuts = [(round(p.part_start, 3), round(p.part_end, 3), p.duration) for p in parts]
+    cuts = [(round(p.part_start or 0, 3), round(p.part_end or 0, 3), p.duration) for p in parts]
     text = fingerprint(job) + json.dumps(cuts)
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -96,7 +96,7 @@ def end_state(parts: list[Job]) -> JobState | None:
 
 def outcome(parts: list[Job], cancelled: bool = False) -> dict:
     """The fields of a long video none of whose parts is unfinished and some failed."""
-    state = end_state(parts)
+    state = end_state(parts) or JobState.failed  # called only when some part did not complete
     worst = next(p for p in parts if p.state == state)
     paid = [p for p in parts if p.state in (JobState.cancelled,) and p.may_be_billed]
     n = len(parts)
@@ -110,7 +110,9 @@ def outcome(parts: list[Job], cancelled: bool = False) -> dict:
             )
         message += "."
     else:
-        message = f"Part {worst.part_index + 1} of {n} {state.value}: {worst.error_message or ''}"
+        message = (
+            f"Part {(worst.part_index or 0) + 1} of {n} {state.value}: {worst.error_message or ''}"
+        )
         message = message.rstrip(": ")
         message += " Retry sends only the parts that did not complete."
     return {

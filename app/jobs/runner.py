@@ -14,8 +14,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar, cast
 
 from app.api.errors import ErrorKind, SegmindError
 from app.api.pacing import likely_complete, request_order
@@ -30,6 +31,7 @@ from app.jobs.settle import MAY_BE_BILLED, settle_lost_submit, when_forgotten
 from app.jobs.store import LeaseLost
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def cancel_changes(job: Job) -> dict:
@@ -110,11 +112,11 @@ class JobRunner:
             return
         raise Stop
 
-    async def unless_stopped(self, coro):
+    async def unless_stopped(self, coro: Awaitable[T]) -> T:
         finished, result = await until(self._stop, coro)
         if not finished:
             raise Stop
-        return result
+        return cast(T, result)
 
     def paced(self) -> None:
         """Say so when the next request must wait for the plan's requests per minute."""
@@ -346,11 +348,11 @@ class JobRunner:
                 self.paced()
                 likely_complete.set(likely_done(age, self.ctx.job_times()))
                 polls += 1
-                status = await self.unless_stopped(client.status(job.status_url))
+                status = await self.unless_stopped(client.status(job.status_url or ""))
                 crash_point("mid-poll")
                 if status.status == "COMPLETED":
                     self.paced()
-                    res = await self.unless_stopped(client.result(job.response_url))
+                    res = await self.unless_stopped(client.result(job.response_url or ""))
                     if res.output_url:
                         self._completed(res)
                         return

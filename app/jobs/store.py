@@ -101,6 +101,13 @@ class JobStore(Leases):
         row = self._db.execute(f"SELECT {JOB_COLUMNS} FROM jobs WHERE id=?", (job_id,)).fetchone()
         return job_from_row(row) if row else None
 
+    def fetch(self, job_id: str) -> Job:
+        """A job that must exist (this process made or holds it): LookupError if not."""
+        job = self.get(job_id)
+        if job is None:
+            raise LookupError(f"job {job_id} is not in the store")
+        return job
+
     def find(self, ref: str) -> Job | None:
         """A listed job (or a part of one) by local id, request id, or a unique prefix."""
         row = self._db.execute(f"{_FINDABLE} AND (id=? OR request_id=?)", (ref, ref)).fetchone()

@@ -30,6 +30,7 @@ from app.settings import Paths, Settings, check_output_folder
 if TYPE_CHECKING:
     from app.api.download import Downloader
     from app.jobs.events import EventHub
+    from app.jobs.long_runner import LongVideoRunner
     from app.jobs.runner import JobRunner
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ class JobVerbs:
     demo: bool
     paths: Paths
     _tasks: dict[str, asyncio.Task]
-    _runners: dict[str, JobRunner]
+    _runners: dict[str, JobRunner | LongVideoRunner]
     if TYPE_CHECKING:
 
         def told(self, job_id: str) -> None: ...
@@ -278,7 +279,7 @@ class JobVerbs:
             return self.lookup(job_id)
         if job.hidden:
             self.store.restore(job.id)
-            job = self.store.get(job.id)
+            job = self.store.fetch(job.id)
             self.told(job.id)
             self.events.emit(JobAdded(job.copy()))
         return job
@@ -286,7 +287,7 @@ class JobVerbs:
     def _ask(self, job: Job, what: str) -> Job:
         claim = self.store.claim(job.id, what, self.settings.timings.lease_seconds)
         if claim == "requested":
-            job = self.store.get(job.id)
+            job = self.store.fetch(job.id)
             self.events.emit(JobChanged(job.copy()))
             return job
         try:
@@ -297,7 +298,7 @@ class JobVerbs:
 
     def carry_out(self, job_id: str, what: str) -> Job:
         """Do `what` to a job this process holds (asked here or by another process)."""
-        job = self.store.get(job_id)
+        job = self.store.fetch(job_id)
         if what in ("cancel", "retry") and (job.is_long or job.parent_id):
             return long_verbs.carry_out(self, job, what)
         if what == "cancel":
@@ -307,7 +308,7 @@ class JobVerbs:
             elif runner is not None:
                 self.store.request(job_id, "cancel")  # "cancelling..." until the runner stops
                 runner.stop("cancel")
-                job = self.store.get(job_id)
+                job = self.store.fetch(job_id)
             else:
                 self.store.move(
                     job, JobState.cancelled, "cancelled", fulfils="cancel", **cancel_changes(job)
@@ -356,7 +357,7 @@ class JobVerbs:
                 f.unlink()
 
     # waiting -------------------------------------------------------------------
-    async def settle(self, job_id: str, timeout: float = 10.0) -> Job:
+    async def settle(self, job_id: str, timeout: float = 10.0) -> Job | None:
         """Until the job's pending request is carried out (by its owner, or here if the
         owner went away meanwhile), or `timeout` seconds pass."""
         deadline = time.monotonic() + timeout
@@ -375,7 +376,7 @@ class JobVerbs:
         stalled = 0
         tried = False
         while True:
-            job = self.store.get(job.id)
+            job = self.store.fetch(job.id)
             if job.state in FINISHED or (until_accepted and lv.accepted(job, self.store)):
                 return job
             if job.blocked and tried:
