@@ -26,12 +26,14 @@ class JobState(enum.StrEnum):
     queued = "queued"
     processing = "processing"
     downloading = "downloading"
-    joining = "joining"  # long videos only: the parts' clips become one video
     completed = "completed"
     failed = "failed"
     cancelled = "cancelled"
     expired = "expired"
     interrupted = "interrupted"
+    # long videos only, while the parts' clips become one video (last: lists rely on the
+    # order of the others)
+    joining = "joining"
 
     @property
     def finished(self) -> bool:
