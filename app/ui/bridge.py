@@ -1,14 +1,16 @@
 """Engine events as Qt signals, and thin adapters from widgets to the engine's verbs.
 
 The widgets never await anything themselves: they call these methods, which start a task
-(async verbs) or call the engine directly (sync verbs), and report every failure through
-one funnel, the `error` signal.
+(async verbs, checks on a worker thread) or call the engine directly (sync verbs), and
+report every failure through one funnel, the `error` signal, unless the caller handles
+it itself (`run(..., failed=...)`: the key dialog, the media slots).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
 
@@ -71,16 +73,53 @@ class EngineBridge(QObject):
             self.error.emit(job_id, SegmindError(ErrorKind.internal, f"Unexpected error: {exc}"))
 
     def _spawn(self, coro, job_id: str | None = None) -> asyncio.Task:
+        return self.run(coro, job_id=job_id)
+
+    def run(
+        self,
+        coro,
+        *,
+        job_id: str | None = None,
+        done: Callable[[object], None] | None = None,
+        failed: Callable[[BaseException], None] | None = None,
+        timeout: float | None = None,
+    ) -> asyncio.Task:
+        """Run a coroutine; `done(result)` or `failed(exc)` (else the funnel) when it ends.
+
+        With `timeout`, a call still running then fails with TimeoutError.
+        """
+        if timeout is not None:
+            coro = asyncio.wait_for(coro, timeout)
         task = asyncio.ensure_future(coro)
         self._tasks.add(task)
 
-        def done(t: asyncio.Task) -> None:
+        def finished(t: asyncio.Task) -> None:
             self._tasks.discard(t)
-            if not t.cancelled() and t.exception() is not None:
-                self._report(t.exception(), job_id)
+            if t.cancelled():
+                return
+            exc = t.exception()
+            if exc is None:
+                if done is not None:
+                    done(t.result())
+            elif failed is not None:
+                failed(exc)
+            else:
+                self._report(exc, job_id)
 
-        task.add_done_callback(done)
+        task.add_done_callback(finished)
         return task
+
+    def in_thread(self, fn, *args, done: Callable[[object], None]) -> asyncio.Task | None:
+        """Run `fn(*args)` on a worker thread, then `done(result)` on the UI thread.
+
+        Without a running event loop (a widget used on its own) it runs at once.
+        """
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            done(fn(*args))
+            return None
+        return self.run(asyncio.to_thread(fn, *args), done=done)
 
     # -- async verbs ----------------------------------------------------------
     def submit(self, request, force: bool = False) -> asyncio.Task:
@@ -93,9 +132,9 @@ class EngineBridge(QObject):
 
         return self._spawn(run())
 
-    def check_key(self, key: str) -> asyncio.Task:
+    def check_key(self, key: str, *, done=None, failed=None, timeout=None) -> asyncio.Task:
         """Ask for the balance with `key` (the engine emits CreditsChanged)."""
-        return self._spawn(self.engine.check_key(key))
+        return self.run(self.engine.check_key(key), done=done, failed=failed, timeout=timeout)
 
     def refresh_credits(self, key: str | None) -> asyncio.Task | None:
         return self.check_key(key) if key else None

@@ -35,7 +35,8 @@ from app.jobs.model import ACTIVE, Job, JobState
 from app.ui.bridge import EngineBridge
 from app.ui.error_bar import ErrorBar
 from app.ui.icons import app_icon, icon
-from app.ui.media_slot import AudioSlot, ImageSlot
+from app.ui.audio_slot import AudioSlot
+from app.ui.media_slot import ImageSlot
 from app.ui.params import ParamsPanel
 from app.ui.queue_model import DEMO_BADGE, JobTableModel
 from app.ui.queue_view import QueueView

@@ -6,7 +6,8 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QGuiApplication
 from PySide6.QtWidgets import QApplication
 
-from app.ui.media_slot import AudioSlot, ImageSlot, quick_check
+from app.ui.audio_slot import AudioSlot
+from app.ui.media_slot import ImageSlot, quick_check
 
 
 def mime_for(*items) -> QMimeData:
