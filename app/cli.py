@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import json
 import sys
+from pathlib import Path
 
 from app import __version__
 from app.api.errors import (
@@ -21,8 +22,8 @@ from app.api.errors import (
     exit_code_for,
 )
 from app.jobs.engine import Engine, JobRequest
-from app.jobs.events import JobChanged, JobError, JobProgress, JobWarning
-from app.jobs.model import DEFAULT_PROMPT, FINISHED, Job, JobState
+from app.jobs.events import JobChanged, JobError, JobProgress, JobWaiting, JobWarning
+from app.jobs.model import DEFAULT_PROMPT, DURATIONS, FINISHED, QUALITIES, Job, JobState
 from app.logs import setup_logging
 from app.secrets import KeyStore
 from app.settings import Settings, app_paths
@@ -37,37 +38,50 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"s2v-studio {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
-    def common(sp, wait=True):
+    def common(sp, wait=True, spends=False):
         sp.add_argument("--json", action="store_true", help="JSON on stdout, messages on stderr")
         if wait:
             sp.add_argument("--wait", action="store_true", help="wait for the video")
+        if spends:
+            sp.add_argument(
+                "--yes", action="store_true", help="go past the monthly spend threshold"
+            )
 
     s = sub.add_parser("submit", help="submit a portrait and a voice clip")
     s.add_argument("image", help="portrait: local path or https URL")
     s.add_argument("audio", help="voice clip: local path or https URL (WAV, MP3, M4A, OGG, FLAC)")
     s.add_argument("--prompt", default=DEFAULT_PROMPT)
-    s.add_argument("--duration", type=int, choices=(5, 10, 15))
-    s.add_argument("--quality", choices=("high", "mid"), default="high")
+    s.add_argument("--duration", type=int, choices=DURATIONS)
+    s.add_argument("--quality", choices=QUALITIES, default="high")
     s.add_argument("--seed", type=int)
     s.add_argument("--enhance-prompt", action="store_true")
     s.add_argument("--output-dir")
     s.add_argument("--trim", action="store_true", help="cut audio longer than the duration")
+    s.add_argument(
+        "--trim-start",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="with --trim: where in the clip the video's audio starts",
+    )
     s.add_argument("--force", action="store_true", help="submit even if identical to a done job")
-    common(s)
+    common(s, spends=True)
 
     common(sub.add_parser("jobs", help="list jobs"), wait=False)
     w = sub.add_parser("wait", help="wait for a job (local id or request id)")
     w.add_argument("job")
     common(w, wait=False)
-    common(sub.add_parser("resume", help="pick up every unfinished job"))
-    r = sub.add_parser("retry", help="submit a failed, expired or interrupted job again")
+    res = sub.add_parser("resume", help="pick up every unfinished job")
+    res.add_argument("--output-dir", help="save videos blocked on an unusable folder here")
+    common(res)
+    r = sub.add_parser("retry", help="submit a failed, expired, interrupted or cancelled job again")
     r.add_argument("job")
-    common(r)
+    common(r, spends=True)
     rr = sub.add_parser("rerun", help="a new job from an old one, with another seed")
     rr.add_argument("job")
     rr.add_argument("--seed", type=int)
     rr.add_argument("--force", action="store_true")
-    common(rr)
+    common(rr, spends=True)
     c = sub.add_parser("cancel", help="stop a job (a submitted one may still be billed)")
     c.add_argument("job")
     common(c, wait=False)
@@ -81,6 +95,8 @@ def say(*parts) -> None:
 def job_exit_code(job: Job, waited: bool) -> int:
     if job.state == JobState.completed:
         return EXIT_OK
+    if job.blocked:
+        return exit_code_for(ErrorKind.output_folder)
     if job.state not in FINISHED:
         return EXIT_OK if (job.request_id or not waited) else EXIT_INTERNAL
     return exit_code_for(job.error_code or ErrorKind.job_failed)
@@ -92,6 +108,7 @@ class Progress:
     def __init__(self) -> None:
         self.states: dict[str, str] = {}
         self.marks: dict[str, int] = {}
+        self.waits: set[tuple[str, str]] = set()
 
     def __call__(self, event) -> None:
         if isinstance(event, JobChanged):
@@ -106,10 +123,20 @@ class Progress:
             if pct > self.marks.get(key, -1):
                 self.marks[key] = pct
                 say(f"job {event.job_id}: {event.phase} {pct}%")
+        elif isinstance(event, JobWaiting) and (event.job_id, event.reason) not in self.waits:
+            self.waits.add((event.job_id, event.reason))
+            say(f"job {event.job_id}: waiting ({_WAITS.get(event.reason, event.reason)})")
         elif isinstance(event, JobWarning):
             say(f"warning: {event.message}")
         elif isinstance(event, JobError):
-            say(f"job {event.job_id}: {event.error}")
+            say(f"job {event.job_id}: {event.error.for_cli()}")
+
+
+_WAITS = {
+    "job_slot": "other jobs first: the concurrency setting",
+    "request_slot": "the plan's requests per minute",
+    "other_process": "another process is still saving its video",
+}
 
 
 def _emit(args, jobs: list[Job], single: bool) -> None:
@@ -133,7 +160,13 @@ def _engine() -> Engine:
 
 
 def _accepted_note(job: Job) -> None:
-    if job.request_id and not job.state.finished:
+    if job.blocked:
+        say(
+            f"Job {job.id} is finished at Segmind but its video could not be saved in its "
+            "output folder. Fix the folder, or run "
+            "'s2v-studio resume --wait --output-dir FOLDER'."
+        )
+    elif job.request_id and not job.state.finished:
         say(
             f"Job {job.id} was accepted (request {job.request_id}). The window or "
             "'s2v-studio resume --wait' will fetch the video; Segmind keeps it for one hour."
@@ -156,18 +189,26 @@ async def _command(engine: Engine, args) -> int:
         return EXIT_OK
     if cmd == "cancel":
         job = engine.cancel(args.job)
-        say(job.error_message or f"Job {job.id} is {job.state.value}.")
-        _emit(args, [engine.get(job.id)], single=True)
+        if job.requested:
+            say(f"Job {job.id} is driven by another process; asked it to cancel...")
+            job = await engine.settle(job.id, timeout=engine.settings.timings.lease_seconds + 10)
+        if job.requested:
+            say(f"Job {job.id}: the cancel is recorded; the process driving it will carry it out.")
+        else:
+            say(job.error_message or f"Job {job.id} is {job.state.value}.")
+        _emit(args, [engine.store.get(job.id)], single=True)
         return EXIT_OK
+    await engine.start(resume=False)
     if cmd == "resume":
-        await engine.start(resume=False)
+        if args.output_dir:
+            engine.resume_blocked(str(Path(args.output_dir).absolute()))
         ids = [j.id for j in engine.store.unfinished()]
-        jobs = [await engine.wait(i, until_accepted=not args.wait) for i in ids]
+        # together, under the concurrency setting (the engine's job slots)
+        jobs = await asyncio.gather(*(engine.wait(i, until_accepted=not args.wait) for i in ids))
         for job in jobs:
-            _accepted_note(job) if not args.wait else None
+            _accepted_note(job)
         _emit(args, jobs, single=False)
         return max([job_exit_code(j, args.wait) for j in jobs], default=EXIT_OK)
-    await engine.start(resume=False)
     if cmd == "submit":
         req = JobRequest(
             image=args.image,
@@ -178,18 +219,21 @@ async def _command(engine: Engine, args) -> int:
             seed=args.seed,
             enhance_prompt=args.enhance_prompt,
             trim=args.trim,
+            trim_start=args.trim_start,
             output_dir=args.output_dir,
         )
-        job = await engine.submit(req, force=args.force, drive=False)
+        job = await engine.submit(req, force=args.force, drive=False, guard_spend=not args.yes)
     elif cmd == "retry":
-        job = engine.retry(args.job)
+        job = engine.retry(args.job, guard_spend=not args.yes)
+        if job.requested:  # another process holds it: it carries the retry out
+            job = await engine.settle(job.id, timeout=engine.settings.timings.lease_seconds + 10)
     elif cmd == "rerun":
-        job = engine.rerun(args.job, seed=args.seed, force=args.force)
+        job = engine.rerun(args.job, seed=args.seed, force=args.force, guard_spend=not args.yes)
     else:  # wait
-        job = engine.get(args.job) or engine._need(args.job)
+        job = engine.lookup(args.job)
     waiting = cmd == "wait" or args.wait
     job = await engine.wait(job.id, until_accepted=not waiting)
-    if not waiting:
+    if not waiting or job.blocked:
         _accepted_note(job)
     elif job.state == JobState.completed:
         say(f"Saved {job.output_path}")
@@ -198,11 +242,14 @@ async def _command(engine: Engine, args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "trim_start", 0.0) and not args.trim:
+        parser.error("--trim-start needs --trim")
     try:
         return asyncio.run(_run(args))
     except SegmindError as err:
-        say(f"error: {err}")
+        say(f"error: {err.for_cli()}")
         if getattr(args, "json", False) and args.command != "jobs":
             print(
                 json.dumps(

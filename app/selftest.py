@@ -4,6 +4,7 @@ Checks, each a row of the printed table:
 - files: the bundled resources (icons, demo media, the test clip) are where the app looks;
 - keyring: which keyring backend the app would use, and whether it can store a key;
 - playback: the bundled H.264 clip plays through QtMultimedia; decoded frames are counted;
+- media: PyAV (the bundled FFmpeg) decodes that clip to its last frame and converts a voice;
 - demo job: a whole job (upload, submit, poll, download) through the real CLI against the
   app's own simulator, in a child process on 127.0.0.1; the result video must decode.
 
@@ -29,7 +30,7 @@ from pathlib import Path
 
 from app import APP_NAME, __version__
 
-CHECKS = ("files", "keyring", "playback", "demo-job")
+CHECKS = ("files", "keyring", "playback", "media", "demo-job")
 PLAYBACK_RATE = 8.0  # the 5 s clip decodes in well under a second, every frame delivered
 MIN_FRAMES = 10
 
@@ -162,6 +163,33 @@ def check_playback() -> CheckResult:
     if not got.ended or got.frames < MIN_FRAMES:
         return CheckResult("playback", False, f"{detail}; playback did not reach the end")
     return CheckResult("playback", True, detail)
+
+
+# media -----------------------------------------------------------------------------------
+def check_media() -> CheckResult:
+    """PyAV decodes the test clip to its last frame and converts the demo voice to WAV."""
+    try:
+        import av
+
+        from app.media.audio import convert_to_wav
+        from app.media.files import MediaError
+        from app.media.probe import probe_video
+    except ImportError as exc:
+        return CheckResult("media", False, f"PyAV cannot load: {exc}")
+    res = resources_dir()
+    try:
+        video = probe_video(res / "selftest" / "clip.mp4")
+        with tempfile.TemporaryDirectory(prefix="s2v-selftest-") as tmp:
+            voice = res / "demo" / "voice.wav"
+            wav = convert_to_wav(voice, Path(tmp) / "v.wav", rate=16000, channels=1, seconds=1)
+    except (MediaError, OSError) as exc:
+        return CheckResult("media", False, f"PyAV {av.__version__}: {exc}")
+    return CheckResult(
+        "media",
+        True,
+        f"PyAV {av.__version__} (FFmpeg {av.ffmpeg_version_info}): {video.codec} clip decoded "
+        f"to {video.seconds:.1f} s, voice converted to WAV ({wav.seconds:.1f} s)",
+    )
 
 
 # demo job --------------------------------------------------------------------------------
@@ -326,6 +354,7 @@ def main(argv: list[str] | None = None) -> int:
         "files": check_files,
         "keyring": lambda: check_keyring(require=args.require_keyring),
         "playback": check_playback,
+        "media": check_media,
         "demo-job": check_demo_job,
     }
     print(_header(), flush=True)

@@ -8,14 +8,17 @@ the API key is never in it.
 from __future__ import annotations
 
 import dataclasses
+import errno
 import json
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_API_BASE = "https://api.segmind.com"
 DEFAULT_UPLOAD_URL = "https://workflows-api.segmind.com/upload-asset"
+DEFAULT_HISTORY_URL = "https://api.spotprod.segmind.com/inference-request/request-history"
 
 # Segmind's published plans: requests per minute.
 BUDGET_PRESETS = {"free": 5, "pro": 50}
@@ -90,6 +93,8 @@ class Timings:
     request_timeout: float = 60.0
     lease_seconds: float = 15.0  # a lease not renewed this long belongs to nobody
     heartbeat_seconds: float = 5.0
+    output_kept_seconds: float = 7 * 86400.0  # Segmind keeps a finished video ~7 days
+    folder_recheck_seconds: float = 20.0  # how often a blocked download tries its folder
 
     def s(self, name: str) -> float:
         """A timing in seconds, scaled."""
@@ -102,6 +107,7 @@ class Settings:
 
     api_base: str = DEFAULT_API_BASE
     upload_url: str = DEFAULT_UPLOAD_URL
+    history_url: str | None = None  # None: Segmind's own, only with Segmind's own API base
     output_dir: str | None = None  # None: Paths.videos
     concurrency: int = 3
     budget_preset: str = "free"  # "free" | "pro" | "custom"
@@ -123,11 +129,18 @@ class Settings:
         return self.prices.get(quality, {}).get(str(duration))
 
     def with_env(self) -> Settings:
-        """Environment overrides of the contract: SEGMIND_API_BASE, SEGMIND_UPLOAD_URL."""
+        """Environment overrides of the contract: SEGMIND_API_BASE, SEGMIND_UPLOAD_URL,
+        SEGMIND_HISTORY_URL. Segmind's own history is the default only while the API base
+        is Segmind's own too; otherwise history_url stays None (no history lookup)."""
+        api_base = os.environ.get("SEGMIND_API_BASE") or self.api_base
+        history = os.environ.get("SEGMIND_HISTORY_URL") or self.history_url
+        if not history and api_base.strip().rstrip("/") == DEFAULT_API_BASE:
+            history = DEFAULT_HISTORY_URL
         return dataclasses.replace(
             self,
-            api_base=os.environ.get("SEGMIND_API_BASE") or self.api_base,
+            api_base=api_base,
             upload_url=os.environ.get("SEGMIND_UPLOAD_URL") or self.upload_url,
+            history_url=history or None,
         )
 
     def output_folder(self, paths: Paths) -> Path:
@@ -157,6 +170,61 @@ class Settings:
     def save(self, paths: Paths) -> None:
         paths.config.mkdir(parents=True, exist_ok=True)
         write_atomic(paths.settings_file, json.dumps(self.to_dict(), indent=2).encode())
+
+
+MIN_FREE_BYTES = 50_000_000  # a 15 s video is a few MB; less than this is a full disk
+
+
+def check_output_folder(path: str | os.PathLike) -> str | None:
+    """Why videos cannot be saved in `path` (missing and not creatable, not a folder,
+    read-only, full disk), or None when they can. Writes and removes a probe file, and
+    removes any folder it had to create to prove it can be."""
+    folder = Path(path).expanduser().absolute()
+    missing = []
+    top = folder
+    while not top.exists() and top != top.parent:
+        missing.append(top)
+        top = top.parent
+    if not top.is_dir():
+        return f"{top} is not a folder."
+    made: list[Path] = []
+    try:
+        for p in reversed(missing):
+            try:
+                p.mkdir()
+            except OSError as err:
+                return f"The folder {folder} cannot be created ({_reason(err)})."
+            made.append(p)
+        try:
+            fd, probe = tempfile.mkstemp(dir=folder, prefix=".s2v-write-check-")
+            try:
+                os.write(fd, b"s2v")
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+                os.unlink(probe)
+            free = shutil.disk_usage(folder).free
+        except OSError as err:
+            return f"The folder {folder} cannot be written to ({_reason(err)})."
+    finally:
+        for p in reversed(made):
+            try:
+                p.rmdir()
+            except OSError:
+                pass
+    if free < MIN_FREE_BYTES:
+        return f"The disk of {folder} is full ({free / 1e6:.1f} MB free)."
+    return None
+
+
+def _reason(err: OSError) -> str:
+    if err.errno == errno.ENOSPC:
+        return "the disk is full"
+    if err.errno == errno.EROFS:
+        return "the disk is read-only"
+    if err.errno in (errno.EACCES, errno.EPERM):
+        return "permission denied"
+    return (err.strerror or str(err)).lower()
 
 
 def write_atomic(path: Path, data: bytes) -> None:

@@ -9,9 +9,7 @@ then stops the process.
     python packaging/startup.py                # side by side, medians of 5
     python packaging/startup.py --runs 5 -- dist/s2v-studio/s2v-studio
 
-Side by side compares dist/s2v-studio/s2v-studio with `python -m app` once app/ui/main.py
-exists; `--probe` (or before that) the start-up probe: dist/s2v-probe (built by
-`packaging/build.py --probe`) with packaging/startup_probe.py.
+Side by side compares dist/s2v-studio/s2v-studio with `python -m app`.
 Runs alternate between the two, after one warm-up run each. Without a DISPLAY it starts Xvfb.
 """
 
@@ -82,15 +80,10 @@ def launch_time(cmd: list[str], env: dict, timeout: float = 30.0, home: str | No
         return found[0]
 
 
-def default_pair(probe: bool = False) -> list[tuple[str, list[str]]]:
-    if not probe and (ROOT / "app" / "ui" / "main.py").exists():
-        return [
-            ("frozen", [str(ROOT / "dist" / "s2v-studio" / "s2v-studio")]),
-            ("source", [sys.executable, "-m", "app"]),
-        ]
+def default_pair() -> list[tuple[str, list[str]]]:
     return [
-        ("frozen probe", [str(ROOT / "dist" / "s2v-probe" / "s2v-probe")]),
-        ("source probe", [sys.executable, str(ROOT / "packaging" / "startup_probe.py")]),
+        ("frozen", [str(ROOT / "dist" / "s2v-studio" / "s2v-studio")]),
+        ("source", [sys.executable, "-m", "app"]),
     ]
 
 
@@ -113,10 +106,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--warmup", type=int, default=1)
     parser.add_argument("--max-ratio", type=float, help="exit 1 if frozen/source exceeds this")
-    parser.add_argument("--probe", action="store_true", help="time the start-up probe pair")
     parser.add_argument("command", nargs="*", help="one command to time instead of the pair")
     args = parser.parse_args(argv)
-    pairs = [("command", args.command)] if args.command else default_pair(args.probe)
+    pairs = [("command", args.command)] if args.command else default_pair()
     env, xvfb = with_display(dict(os.environ))
     try:
         for _label, cmd in pairs:

@@ -43,6 +43,11 @@ def s2v_home(tmp_path, monkeypatch):
     home = tmp_path / "s2v-home"
     home.mkdir()
     monkeypatch.setenv("S2V_HOME", str(home))
-    for name in ("SEGMIND_API_KEY", "SEGMIND_API_BASE", "SEGMIND_UPLOAD_URL"):
+    for name in (
+        "SEGMIND_API_KEY",
+        "SEGMIND_API_BASE",
+        "SEGMIND_UPLOAD_URL",
+        "SEGMIND_HISTORY_URL",
+    ):
         monkeypatch.delenv(name, raising=False)
     return home

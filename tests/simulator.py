@@ -60,3 +60,10 @@ def wait_until_done(client: httpx.Client, status_url: str, timeout: float = 20.0
         if time.monotonic() > deadline:
             raise TimeoutError(f"{status_url} still {r.json().get('status')} after {timeout} s")
         time.sleep(0.05)
+
+
+def history_rows(client: httpx.Client, sim: SimulatorProcess, **params) -> list[dict]:
+    """The rows of one page of the request history (`sim.history_url`), asserting a 200."""
+    r = client.get(sim.history_url, params=params)
+    assert r.status_code == 200, r.text
+    return r.json()["data"]

@@ -1,4 +1,4 @@
-"""The layers point one way: ui -> jobs -> api. Checked in clean interpreters."""
+"""The layers point one way: ui -> jobs -> {media, api}. Checked in clean interpreters."""
 
 from __future__ import annotations
 
@@ -39,16 +39,24 @@ def test_api_layer_imports_no_qt():
     assert not {m for m in loaded if m.startswith(("PySide6", "qasync", "shiboken6"))}
 
 
+def test_media_layer_imports_no_qt():
+    loaded = imported_after(modules("app.media"))
+    assert "av" in loaded
+    assert not {m for m in loaded if m.startswith(("PySide6", "qasync", "shiboken6"))}
+    assert not {m for m in loaded if m.startswith(("app.jobs", "app.api", "app.ui", "app.sim"))}
+
+
 def test_jobs_layer_imports_no_widgets_or_qasync():
     loaded = imported_after(modules("app.jobs") + ["app.cli", "app.settings", "app.secrets"])
     assert "PySide6.QtWidgets" not in loaded
     assert "qasync" not in loaded
 
 
-@pytest.mark.parametrize("layer", ["api", "jobs"])
+@pytest.mark.parametrize("layer", ["api", "media", "jobs"])
 def test_no_upward_imports_in_source(layer):
     forbidden = {
-        "api": ("app.jobs", "app.ui", "app.sim", "PySide6", "qasync"),
+        "api": ("app.jobs", "app.ui", "app.sim", "app.media", "PySide6", "qasync"),
+        "media": ("app.jobs", "app.ui", "app.sim", "app.api", "PySide6", "shiboken6", "qasync"),
         "jobs": ("app.ui", "app.sim", "PySide6.QtWidgets", "qasync"),
     }[layer]
     for path in (ROOT / layer).rglob("*.py"):

@@ -1,6 +1,7 @@
-"""The keyed Segmind client: upload, submit, status, result, credits.
+"""The keyed Segmind client: upload, submit, status, result, credits, request history.
 
-The key travels only to the origins of the API base and the upload URL, on a
+The key travels only to the origins of the API base, the upload URL and the request
+history (app/api/history.py), on a
 client that never follows redirects. GETs are retried on network errors, 429 and
 5xx; a submit only when it surely never reached the service (or got a 429), since
 every accepted submit is a paid job.
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import httpx
 
+from app.api import history
 from app.api.errors import ErrorKind, SegmindError
 from app.api.failures import Reply, error_for_exception, error_for_reply, malformed
 from app.api.models import (
@@ -69,6 +71,7 @@ class SegmindClient:
         *,
         api_base: str,
         upload_url: str,
+        history_url: str | None = None,
         budget: RequestBudget | None = None,
         retry_base: float = 1.0,
         retry_cap: float = 60.0,
@@ -84,6 +87,12 @@ class SegmindClient:
         upload = require_service_url(upload_url, "Segmind upload address")
         self.api_base = api_base.strip().rstrip("/")
         self.upload_url = upload_url.strip()
+        # None: no request history lookup (an API base that is not Segmind's own)
+        self.history_url = history_url.strip() if history_url else None
+        self._history_origin = None
+        if self.history_url:
+            hist = require_service_url(self.history_url, "Segmind request history address")
+            self._history_origin = origin(hist)
         self.model = model
         self.budget = budget
         self.retry_deadline = retry_deadline
@@ -156,9 +165,7 @@ class SegmindClient:
         """Upload a local file; returns the public https URL Segmind gives it."""
         path = Path(path)
         body = UploadBody(path, mime or mime_for(path), progress)
-        reply = await self._retrying(
-            "upload", lambda: self._send("upload", "POST", self.upload_url, body)
-        )
+        reply = await self._retrying(lambda: self._send("upload", "POST", self.upload_url, body))
         data = reply.data if isinstance(reply.data, dict) else None
         if data is None:
             raise malformed(
@@ -193,9 +200,7 @@ class SegmindClient:
                 err.kind == ErrorKind.network and err.sent is False
             )
 
-        reply = await self._retrying(
-            "submit", lambda: self._send("submit", "POST", url, content), may_retry
-        )
+        reply = await self._retrying(lambda: self._send("submit", "POST", url, content), may_retry)
         try:
             fields = parse_submission(reply.data, reply.status)
         except SegmindError as err:
@@ -210,18 +215,18 @@ class SegmindClient:
             err.request_id = rid
             err.message += f" (request id {rid})"
             raise
-        return Submission(rid, fields["status"], status_url, response_url, fields["poll_url"])
+        return Submission(rid, fields["status"], status_url, response_url)
 
     async def status(self, status_url: str) -> JobStatus:
         """A job's status; FAILED raises SegmindError(job_failed | content_blocked)."""
         url = self._own(status_url, "status")
-        reply = await self._retrying("status", lambda: self._send("status", "GET", url))
+        reply = await self._retrying(lambda: self._send("status", "GET", url))
         return parse_status(reply.data, reply.status)
 
     async def result(self, response_url: str) -> JobResult:
         """A job's result; `output_url` is set once COMPLETED. FAILED raises."""
         url = self._own(response_url, "result")
-        reply = await self._retrying("result", lambda: self._send("result", "GET", url))
+        reply = await self._retrying(lambda: self._send("result", "GET", url))
 
         def output_ok(link: str) -> bool:
             parsed = parse_url(link)
@@ -232,11 +237,38 @@ class SegmindClient:
     async def credits(self) -> Credits:
         """The account's credit balance."""
         url = f"{self.api_base}/v1/get-user-credits"
-        reply = await self._retrying("credits", lambda: self._send("credits", "GET", url))
+        reply = await self._retrying(lambda: self._send("credits", "GET", url))
         return parse_credits(reply.data, reply.status)
 
+    @property
+    def has_history(self) -> bool:
+        """False when there is no request history to ask (history calls raise NoHistory)."""
+        return self.history_url is not None
+
+    async def history_page(self, **query) -> history.HistoryPage:
+        """One page of the account's request history: page, per_page, from_date, to_date,
+        model_name, status, sort_by, sort_order (see app/api/history.py)."""
+        if not self.history_url:
+            raise history.NoHistory()
+        url = history.page_url(self.history_url, **query)
+        reply = await self._retrying("history", lambda: self._send("history", "GET", url))
+        return history.parse_page(reply.data, reply.status)
+
+    async def history_get(self, request_id: str) -> history.HistoryRow | None:
+        """One of the account's requests by id, of any age; None when the history has none."""
+        if not self.history_url:
+            raise history.NoHistory()
+        url = history.row_url(self.history_url, request_id)
+        try:
+            reply = await self._retrying("history", lambda: self._send("history", "GET", url))
+        except SegmindError as err:
+            if history.means_unknown_request(err, request_id):
+                return None
+            raise
+        return history.parse_one(reply.data, reply.status)
+
     # plumbing ------------------------------------------------------------------
-    async def _retrying(self, what: str, call, may_retry=None) -> Reply:
+    async def _retrying(self, call, may_retry=None) -> Reply:
         return await with_retries(
             call,
             may_retry=may_retry or (lambda err: err.kind in _RETRYABLE_GET),
@@ -249,7 +281,9 @@ class SegmindClient:
     async def _send(self, what: str, method: str, url: str, content=None) -> Reply:
         """One keyed request; raises SegmindError for anything but a 2xx answer."""
         target = parse_url(url)
-        allowed = self._upload_origin if what == "upload" else self._api_origin
+        allowed = self._api_origin
+        if what in ("upload", "history"):
+            allowed = self._upload_origin if what == "upload" else self._history_origin
         if target is None or origin(target) != allowed or not safe_scheme(target):
             raise malformed(what, f"refused to send the key to {short(url)}.", sent=False)
         problem = _key_problem(self._key.value)

@@ -2,6 +2,17 @@
 
 Each kind is a case the creator handles differently; every error carries a message
 in the creator's words and the next step. The API key never appears in either.
+
+A next step is given for each face, because the two faces offer different ways out:
+- `next_step`: plain words for the window (and for text stored on a job); never names
+  a command-line flag or an environment variable. `str(error)` is message + next_step.
+- `cli_step`: words for the command line; may name flags (`--force`, `--trim`, `--yes`).
+  Defaults to next_step. `error.for_cli()` is message + cli_step; `to_dict()` uses it.
+- `action`: a neutral name of the one way out a face may offer as a button or option,
+  when it is more specific than the kind's usual one (None: the kind's usual one):
+  "force" (submit the same job anyway), "trim" (trim the audio to the video length),
+  "choose_folder" (pick another output folder), "confirm_spend" (go past the monthly
+  spend threshold). The window renders its own words for it; the CLI has cli_step.
 """
 
 from __future__ import annotations
@@ -30,6 +41,8 @@ class ErrorKind(enum.StrEnum):
     expired = "expired"  # the service forgot the job before we learned its end
     interrupted = "interrupted"  # submit may have reached the service; not resubmitted
     cancelled = "cancelled"
+    spend_threshold = "spend_threshold"  # would pass the creator's monthly threshold
+    output_folder = "output_folder"  # the output folder cannot be written
     internal = "internal"
 
 
@@ -45,6 +58,8 @@ EXIT_CTRL_C = 130
 _EXIT_CODES = {
     ErrorKind.invalid_input: EXIT_INPUT,
     ErrorKind.bad_request: EXIT_INPUT,
+    ErrorKind.spend_threshold: EXIT_INPUT,
+    ErrorKind.output_folder: EXIT_INPUT,
     ErrorKind.invalid_key: EXIT_ACCOUNT,
     ErrorKind.not_permitted: EXIT_ACCOUNT,
     ErrorKind.insufficient_credits: EXIT_ACCOUNT,
@@ -66,7 +81,7 @@ _EXIT_CODES = {
 
 _NEXT_STEPS = {
     ErrorKind.invalid_input: "Fix the input named above and try again.",
-    ErrorKind.invalid_key: "Enter a valid Segmind API key (Settings, or SEGMIND_API_KEY).",
+    ErrorKind.invalid_key: "Enter a valid Segmind API key in Settings.",
     ErrorKind.not_permitted: "Check that your Segmind plan may use Higgsfield Speech 2 Video.",
     ErrorKind.not_found: "The service keeps a job for one hour only; submit it again if needed.",
     ErrorKind.insufficient_credits: "Add credits to your Segmind account, then retry.",
@@ -85,7 +100,18 @@ _NEXT_STEPS = {
     ErrorKind.expired: "The service has forgotten this job; submit it again (it may be billed).",
     ErrorKind.interrupted: "Check your Segmind history for this job, or use Retry to submit again.",
     ErrorKind.cancelled: "Submit it again when you are ready.",
+    ErrorKind.spend_threshold: "Confirm to go past it, or change the threshold in Settings.",
+    ErrorKind.output_folder: "Choose another output folder in Settings.",
     ErrorKind.internal: "This is a bug; please report it with the crash report.",
+}
+
+# where the command line's way out differs from the window's
+_CLI_STEPS = {
+    ErrorKind.invalid_key: "Set SEGMIND_API_KEY to a valid Segmind API key (or save one in "
+    "the window's Settings).",
+    ErrorKind.interrupted: "Check your Segmind history for this job, or run "
+    "'s2v-studio retry' to submit it again.",
+    ErrorKind.output_folder: "Give another folder with --output-dir.",
 }
 
 
@@ -98,6 +124,8 @@ class SegmindError(Exception):
         message: str,
         *,
         next_step: str | None = None,
+        cli_step: str | None = None,
+        action: str | None = None,
         status: int | None = None,
         server_message: str | None = None,
         retry_at: float | None = None,
@@ -108,6 +136,8 @@ class SegmindError(Exception):
         self.kind = ErrorKind(kind)
         self.message = message
         self.next_step = next_step or _NEXT_STEPS[self.kind]
+        self.cli_step = cli_step or next_step or _CLI_STEPS.get(self.kind) or self.next_step
+        self.action = action
         self.status = status
         self.server_message = server_message
         self.retry_at = retry_at  # epoch seconds when a retry may succeed (429)
@@ -118,25 +148,17 @@ class SegmindError(Exception):
     def exit_code(self) -> int:
         return exit_code_for(self.kind)
 
-    @property
-    def retryable(self) -> bool:
-        return self.kind in (
-            ErrorKind.rate_limited,
-            ErrorKind.server,
-            ErrorKind.network,
-            ErrorKind.malformed,
-        )
-
     def __str__(self) -> str:
         return f"{self.message} {self.next_step}"
 
+    def for_cli(self) -> str:
+        """The message with the command line's next step."""
+        return f"{self.message} {self.cli_step}"
+
     def to_dict(self) -> dict:
-        return {"code": self.kind.value, "message": str(self)}
+        """The `error` object of the command line's `--json` output."""
+        return {"code": self.kind.value, "message": self.for_cli()}
 
 
 def exit_code_for(kind: ErrorKind | str) -> int:
     return _EXIT_CODES.get(ErrorKind(kind), EXIT_INTERNAL)
-
-
-def next_step_for(kind: ErrorKind | str) -> str:
-    return _NEXT_STEPS[ErrorKind(kind)]

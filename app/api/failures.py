@@ -23,6 +23,7 @@ ACTIONS = {
     "status": "Checking the job's status",
     "result": "Fetching the job's result",
     "credits": "Checking your Segmind credits",
+    "history": "Reading your Segmind request history",
     "download": "Downloading the video",
     "probe": "Checking the link",
 }

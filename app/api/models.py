@@ -40,7 +40,6 @@ class Submission:
     status: str
     status_url: str
     response_url: str
-    poll_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -129,7 +128,6 @@ def parse_submission(data: object, status: int) -> dict:
         "status": _STATUS_ALIASES.get(raw.upper(), QUEUED) if isinstance(raw, str) else QUEUED,
         "status_url": _text(obj.get("status_url")),
         "response_url": _text(obj.get("response_url")),
-        "poll_url": _text(obj.get("poll_url")),
     }
 
 

@@ -2,7 +2,7 @@
 
 Plain http is allowed only on this machine (loopback: the simulator); anything
 that leaves the machine must be https. The key goes only to the origins of the
-API base and the upload URL.
+API base, the upload URL and the request history (SegmindClient._send).
 """
 
 from __future__ import annotations
@@ -62,8 +62,8 @@ def require_service_url(url: str, what: str) -> httpx.URL:
         raise SegmindError(
             ErrorKind.invalid_input,
             f"The {what} {short(url)!r} is not a valid web address.",
-            next_step="Use an https:// address (fix SEGMIND_API_BASE / SEGMIND_UPLOAD_URL "
-            "or the address in Settings).",
+            next_step="Use an https:// address (fix SEGMIND_API_BASE / SEGMIND_UPLOAD_URL / "
+            "SEGMIND_HISTORY_URL or the address in Settings).",
         )
     if not safe_scheme(parsed):
         raise SegmindError(

@@ -2,14 +2,15 @@
 
 It owns the store, the HTTP clients, the request budget and one task per job it
 drives. Another process may drive some jobs (a lease in the store says who); those
-are watched and their changes announced, and taken over when their owner dies.
+are watched and their changes announced, and taken over when their owner dies. Its
+heartbeat renews this process's leases (a runner whose lease was taken stops),
+carries out what other processes asked of the jobs it holds, and watches the store.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import logging
 import re
 import time
@@ -21,14 +22,15 @@ from app.api.client import SegmindClient
 from app.api.download import Downloader
 from app.api.errors import ErrorKind, SegmindError
 from app.api.pacing import RequestBudget
-from app.jobs.events import CreditsChanged, EventHub, JobChanged
+from app.jobs.context import RunnerContext
+from app.jobs.events import CreditsChanged, EventHub, JobAdded, JobChanged, JobRemoved, JobWaiting
 from app.jobs.model import FINISHED, Job, JobState
-from app.jobs.prepare import JobRequest, check_request, fingerprint, random_seed
+from app.jobs.prepare import JobRequest
 from app.jobs.runner import JobRunner
 from app.jobs.schedule import typical_seconds
-from app.jobs.sidecar import sidecar_path
 from app.jobs.store import JobStore
-from app.settings import Paths, Settings
+from app.jobs.verbs import JobVerbs
+from app.settings import Paths, Settings, check_output_folder
 
 __all__ = ["Engine", "JobRequest"]
 
@@ -43,8 +45,12 @@ class Slots:
         self.used = 0
         self._freed = asyncio.Event()
 
+    @property
+    def full(self) -> bool:
+        return self.used >= self.limit
+
     async def take(self, wait: bool = True) -> None:
-        while wait and self.used >= self.limit:
+        while wait and self.full:
             self._freed.clear()
             await self._freed.wait()
         self.used += 1
@@ -59,7 +65,7 @@ def _is_loopback(url: str) -> bool:
     return host in ("localhost", "::1") or host.startswith("127.")
 
 
-class Engine:
+class Engine(JobVerbs):
     """Submits, polls, downloads and resumes jobs; emits events; never loses a job."""
 
     def __init__(
@@ -90,6 +96,11 @@ class Engine:
         self._background: list[asyncio.Task] = []
         self._slots = Slots(self.settings.concurrency)
         self._seen = time.time()
+        self._told: dict[tuple, float] = {}  # arrivals and removals announced (no repeats)
+        self._broken: set[str] = set()  # hit a bug here: not driven again until restart
+        self._renewed = time.monotonic()
+        self._folders_checked = 0.0
+        self._failing: str | None = None
         self._typical: float | None = None
         self.credits: float | None = None
         self.resume_all = False
@@ -126,29 +137,78 @@ class Engine:
         self.store.close()
 
     async def _heartbeat(self) -> None:
-        t = self.settings.timings
-        renewed = 0.0
         while True:
             await asyncio.sleep(1.0)
             try:
-                if time.monotonic() - renewed >= t.heartbeat_seconds:
-                    self.store.renew(t.lease_seconds)
-                    renewed = time.monotonic()
-                self._watch_others()
-            except Exception:  # noqa: BLE001 - a busy database must not kill the heartbeat
-                log.exception("heartbeat failed")
+                self.tick()
+                self._failing = None
+            except Exception as exc:  # noqa: BLE001 - a busy database must not kill the heartbeat
+                if repr(exc) != self._failing:  # once per distinct failure, not every second
+                    self._failing = repr(exc)
+                    log.exception("heartbeat failed")
+
+    def tick(self) -> None:
+        """One heartbeat: renew leases (stop runners that lost theirs), carry out requests
+        for jobs held here, announce what other processes changed, take over orphans."""
+        t = self.settings.timings
+        if time.monotonic() - self._renewed >= min(t.heartbeat_seconds, t.lease_seconds / 3):
+            held = self.store.renew(t.lease_seconds)
+            self._renewed = time.monotonic()
+            for job_id, runner in list(self._runners.items()):
+                if job_id not in held:
+                    runner.stop("lost")
+        for job_id, what, mine in self.store.requests():
+            if mine or self.resume_all:
+                self._carry_out_asked(job_id, what)
+        self._watch_others()
+
+    def _carry_out_asked(self, job_id: str, what: str) -> None:
+        try:
+            self._ask(self.store.get(job_id), what)
+        except SegmindError as err:  # e.g. a retry asked of a job that has moved on
+            log.info("job %s: request %r not carried out: %s", job_id, what, err.message)
+            self.store.request(job_id, None)
 
     def _watch_others(self) -> None:
         """Announce changes other processes made; take over jobs whose owner died."""
         now = time.time()
-        for job in self.store.changed_since(self._seen - 1):
-            if job.id not in self._tasks:
-                self.announce(job)
+        since = self._seen - 1  # a second of overlap: clocks of two processes, commit lag
+        self._told = {k: v for k, v in self._told.items() if v > since - 5}
+        added = self.store.listed_since(since)
+        for job in self.store.changed_since(since):
+            if job.id in self._tasks:
+                continue  # its runner announces it
+            news = ("added", job.id, added.get(job.id))
+            if job.id in added and news not in self._told:
+                self._told[news] = now
+                self.events.emit(JobAdded(job.copy()))
+            else:
+                self.events.emit(JobChanged(job.copy()))
+        for job_id, at in self.store.hidden_since(since).items():
+            if ("hidden", job_id, at) not in self._told:
+                self._told[("hidden", job_id, at)] = now
+                self.events.emit(JobRemoved(job_id))
         self._seen = now
         if self.resume_all:
+            recheck = time.monotonic() - self._folders_checked >= self.settings.timings.s(
+                "folder_recheck_seconds"
+            )
+            if recheck:
+                self._folders_checked = time.monotonic()
             for job in self.store.unfinished():
-                if job.id not in self._tasks and self.store.owner_of(job.id) is None:
-                    self.drive(job.id)
+                if job.id in self._tasks or job.id in self._broken:
+                    continue
+                if self.store.owner_of(job.id) is not None:
+                    continue
+                if job.blocked and not (recheck and self._folder_ok(job)):
+                    continue
+                self.drive(job.id)
+
+    def told(self, job_id: str) -> None:
+        """This process announced the job's arrival or removal itself."""
+        listed, hidden = self.store.stamps(job_id)
+        stamp = ("hidden", job_id, hidden) if hidden else ("added", job_id, listed)
+        self._told[stamp] = time.time()
 
     def _spawn(self, coro) -> asyncio.Task:
         """A task on the running loop, or (from a plain Qt slot) on the engine's loop."""
@@ -183,6 +243,10 @@ class Engine:
         the demo, which talks to its own simulator only and must not send its key away."""
         return self.settings if self.demo else self.settings.with_env()
 
+    def simulated_service(self) -> bool:
+        """The service is a simulator on this machine (tests, benchmarks)."""
+        return _is_loopback(self.service().api_base)
+
     def apply_settings(self) -> None:
         """Take changed settings (budget, concurrency, addresses) into account now."""
         self.budget.per_minute = self.settings.requests_per_minute
@@ -214,34 +278,9 @@ class Engine:
             )
         return self._downloader
 
-    # events ----------------------------------------------------------------
-    def announce(self, job: Job) -> None:
-        self.events.emit(JobChanged(job.copy()))
-
     def credits_known(self, credits: float, free: float | None = None) -> None:
         self.credits = credits
         self.events.emit(CreditsChanged(credits, free))
-
-    # queries ---------------------------------------------------------------
-    def jobs(self) -> list[Job]:
-        return self.store.all()
-
-    def get(self, job_id: str) -> Job | None:
-        return self.store.find(job_id)
-
-    def typical_seconds(self) -> float:
-        if self._typical is None:
-            done = [j for j in self.store.all([JobState.completed], limit=50) if not j.simulated]
-            times = [float(j.metrics.get("total_time") or 0) for j in reversed(done)]
-            self._typical = typical_seconds(times, self.settings.timings)
-        return self._typical
-
-    def estimate(self, quality: str, duration: int) -> float | None:
-        return self.settings.price(quality, duration)
-
-    def spent_this_month(self) -> float:
-        first = dt.datetime.now().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-        return self.store.spent_since(first.timestamp(), demo=self.demo)
 
     async def check_key(self, key: str) -> float:
         """Check a key against the credits endpoint; returns the balance."""
@@ -258,35 +297,14 @@ class Engine:
         self.credits_known(c.credits, c.free_credits)
         return c.credits
 
-    # verbs -----------------------------------------------------------------
-    async def check(self, request: JobRequest) -> Job:
-        """Check a request locally (and https inputs at their host) without storing it."""
-        return await check_request(request, probe=self.downloader().probe_url)
+    def typical_seconds(self) -> float:
+        if self._typical is None:
+            done = [j for j in self.store.all([JobState.completed], limit=50) if not j.simulated]
+            times = [float(j.metrics.get("total_time") or 0) for j in reversed(done)]
+            self._typical = typical_seconds(times, self.settings.timings)
+        return self._typical
 
-    async def submit(self, request: JobRequest, force: bool = False, *, drive: bool = True) -> Job:
-        """Check, store and start a job. Raises SegmindError(invalid_input) on bad input."""
-        job = await self.check(request)
-        self.api_key()  # no key: refuse before storing anything
-        return self._add(job, force, drive)
-
-    def _add(self, job: Job, force: bool, drive: bool) -> Job:
-        job.demo = self.demo
-        job.simulated = self.demo or _is_loopback(self.service().api_base)
-        fp = fingerprint(job)
-        twin = self.store.completed_with(fp)
-        if twin is not None and not force:
-            raise SegmindError(
-                ErrorKind.invalid_input,
-                f"This exact job (same inputs and parameters, seed {job.seed}) already completed "
-                f"as job {twin.id} ({twin.output_path}); submitting it again would pay twice.",
-                next_step="Change the seed (re-run) or use --force / 'Submit anyway'.",
-            )
-        self.store.add(job, fingerprint=fp)
-        self.announce(job)
-        if drive:
-            self.drive(job.id)
-        return job
-
+    # driving ---------------------------------------------------------------
     def drive(
         self, job_id: str, until_accepted: bool = False, delay: float = 0.0, leased: bool = False
     ) -> asyncio.Task | None:
@@ -296,24 +314,43 @@ class Engine:
         if not leased and not self.store.acquire(job_id, self.settings.timings.lease_seconds):
             return None
         job = self.store.get(job_id)
-        if job is None or job.state in FINISHED:
+        if job is None or job.state in FINISHED or job.hidden:
             self.store.release(job_id)
             return None
-        runner = JobRunner(self, job)
-        runner.delay = delay
+        runner = JobRunner(self.runner_context(), job, delay)
         task = self._spawn(self._drive(runner, until_accepted))
         self._tasks[job_id] = task
         self._runners[job_id] = runner
         return task
 
+    def runner_context(self) -> RunnerContext:
+        return RunnerContext(
+            store=self.store,
+            client=self.client,
+            downloader=self.downloader,
+            events=self.events,
+            timings=self.settings.timings,
+            output_path=self.output_path,
+            typical_seconds=self.typical_seconds,
+            credits_known=self.credits_known,
+            prepared_dir=self.paths.cache / "prepared",
+            locks_dir=self.paths.cache / "locks",
+            budget=self.budget,
+            lease_confirmed=lambda: self._renewed,
+        )
+
     async def _drive(self, runner: JobRunner, until_accepted: bool) -> Job:
         job_id = runner.job.id
         paid = runner.job.state.submitted or runner.job.state == JobState.submitting
+        if not paid and self._slots.full:
+            self.events.emit(JobWaiting(job_id, "job_slot", None))
         await self._slots.take(wait=not paid)
         try:
             job = await runner.run(until_accepted)
             if job.state == JobState.completed and not job.simulated:
                 self._typical = None
+            if not job.state.finished and job.error_code == ErrorKind.internal.value:
+                self._broken.add(job_id)
             return job
         finally:
             self._slots.give()
@@ -322,143 +359,16 @@ class Engine:
             with contextlib.suppress(Exception):
                 self.store.release(job_id)
 
-    async def wait(self, job_id: str, until_accepted: bool = False) -> Job:
-        """Until the job is finished (or accepted): drive it here or follow its owner."""
-        job = self._need(job_id)
-        stalled = 0
-        while True:
-            job = self.store.get(job.id)
-            if job.state in FINISHED or (until_accepted and job.request_id):
-                return job
-            task = self.drive(job.id, until_accepted)
-            if task is not None:
-                await asyncio.shield(task)
-                stalled += 1
-                if stalled > 3:  # driven to its end here, yet not finished: a bug, say so
-                    raise SegmindError(
-                        ErrorKind.internal, f"Job {job.id} is stuck in {job.state.value}."
-                    )
-                continue
-            await asyncio.sleep(min(1.0, self.settings.timings.s("poll_near_interval")))
-
-    def _need(self, job_id: str) -> Job:
-        job = self.store.find(job_id)
-        if job is None:
-            raise SegmindError(
-                ErrorKind.invalid_input,
-                f"There is no job '{job_id}'.",
-                next_step="List jobs with 's2v-studio jobs'.",
-            )
-        return job
-
-    def cancel(self, job_id: str) -> Job:
-        """Stop a job. Not yet submitted: free. Submitted: tracking stops, may be billed."""
-        job = self._need(job_id)
-        if job.state in FINISHED:
-            return job
-        runner = self._runners.get(job.id)
-        if job.state == JobState.submitting and runner is not None:
-            runner.cancel_after_submit = True  # let the POST's answer be stored first
-            return job
-        task = self._tasks.get(job.id)
-        if task is not None:
-            task.cancel()
-        paid = job.state.submitted or job.request_id is not None
-        message = (
-            "Cancelled. Segmind has no cancel: the job may still run and be billed."
-            if paid
-            else "Cancelled before submitting; nothing was billed."
-        )
-        self.store.move(
-            job, JobState.cancelled, "cancelled", error_code="cancelled", error_message=message
-        )
-        self.announce(job)
-        return job
-
-    def retry(self, job_id: str) -> Job:
-        """Put a failed, expired, interrupted or cancelled job back (same row, attempt + 1)."""
-        job = self._need(job_id)
-        if job.state not in (
-            JobState.failed,
-            JobState.expired,
-            JobState.interrupted,
-            JobState.cancelled,
-        ):
-            raise SegmindError(
-                ErrorKind.invalid_input,
-                f"Job {job.id} is {job.state.value}; only failed, expired, "
-                "interrupted or cancelled jobs can be retried.",
-            )
-        self.store.move(
-            job,
-            JobState.pending,
-            "retry",
-            attempt=job.attempt + 1,
-            request_id=None,
-            status_url=None,
-            response_url=None,
-            output_url=None,
-            image_url=None,
-            audio_url=None,
-            submitted_at=None,
-            finished_at=None,
-            error_code=None,
-            error_message=None,
-            cost=None,
-            metrics={},
-        )
-        self.announce(job)
-        self.drive(job.id)
-        return job
-
-    def rerun(self, job_id: str, seed: int | None = None, force: bool = False) -> Job:
-        """A new job from an old one, with the given seed or a fresh random one."""
-        old = self._need(job_id)
-        new = Job(
-            image=old.image,
-            audio=old.audio,
-            prompt=old.prompt,
-            duration=old.duration,
-            quality=old.quality,
-            seed=seed if seed is not None else random_seed(),
-            enhance_prompt=old.enhance_prompt,
-            trim=old.trim,
-            output_dir=old.output_dir,
-            image_size=old.image_size,
-            image_hash=old.image_hash,
-            audio_size=old.audio_size,
-            audio_hash=old.audio_hash,
-            audio_seconds=old.audio_seconds,
-            rerun_of=old.id,
-        )
-        return self._add(new, force, drive=True)
-
-    def remove(self, job_id: str, delete_files: bool = False) -> None:
-        """Forget a finished job; with delete_files also its video and sidecar."""
-        job = self._need(job_id)
-        if job.state not in FINISHED:
-            raise SegmindError(
-                ErrorKind.invalid_input,
-                f"Job {job.id} is still {job.state.value}; cancel it first.",
-            )
-        if delete_files:
-            doomed = []
-            if job.output_path:
-                doomed += [Path(job.output_path), sidecar_path(Path(job.output_path))]
-            # the prepared audio may be the creator's own WAV: only our converted copies go
-            if job.prepared_audio and Path(job.prepared_audio).is_relative_to(self.paths.cache):
-                doomed.append(Path(job.prepared_audio))
-            for f in doomed:
-                with contextlib.suppress(FileNotFoundError):
-                    f.unlink()
-        self.store.delete(job.id)
-
     # files -----------------------------------------------------------------
+    def output_folder(self) -> Path:
+        """Where videos go unless a job names its own folder."""
+        base = self.settings.output_folder(self.paths)
+        return base / "Demo (simulated)" if self.demo else base
+
     def output_path(self, job: Job) -> Path:
-        base = Path(job.output_dir) if job.output_dir else self.settings.output_folder(self.paths)
-        if self.demo and not job.output_dir:
-            base = base / "Demo (simulated)"
+        base = Path(job.output_dir) if job.output_dir else self.output_folder()
         stem = re.sub(r"[^\w-]+", "-", Path(urlsplit(job.image).path).stem).strip("-")[:40]
-        name = f"{stem or 'video'}-{job.duration}s-seed{job.seed}-{job.id}.mp4"
-        base.mkdir(parents=True, exist_ok=True)
-        return base / name
+        return base / f"{stem or 'video'}-{job.duration}s-seed{job.seed}-{job.id}.mp4"
+
+    def _folder_ok(self, job: Job) -> bool:
+        return check_output_folder(self.output_path(job).parent) is None

@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from app.api.errors import SegmindError
 from app.jobs.model import Job
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class JobAdded:
+    """A job joined the list: submitted, re-run or restored (here or by another process)."""
+
+    job: Job
+
+
+@dataclass(frozen=True)
+class JobRemoved:
+    """A job left the list (hidden here or by another process); its money still counts."""
+
+    job_id: str
 
 
 @dataclass(frozen=True)
@@ -27,8 +44,20 @@ class JobProgress:
 
 
 @dataclass(frozen=True)
+class JobWaiting:
+    """Why a job is not moving: "job_slot" (the concurrency setting: other jobs go first),
+    "request_slot" (the plan's requests per minute) or "other_process" (another process
+    is still saving its video); `until`: epoch time of its next request when known."""
+
+    job_id: str
+    reason: str
+    until: float | None = None
+
+
+@dataclass(frozen=True)
 class JobWarning:
-    """Something the creator should know that is not (yet) an error."""
+    """Something transient the creator should know (a retried outage, a deadline near);
+    the job carries on by itself."""
 
     job_id: str | None
     message: str
@@ -36,7 +65,8 @@ class JobWarning:
 
 @dataclass(frozen=True)
 class JobError:
-    """An error that concerns one job, or the whole account when job_id is None."""
+    """A failure that needs the creator: the job ended (failed, expired...) or waits for
+    them (an unusable output folder); job_id None: the whole account."""
 
     job_id: str | None
     error: SegmindError
@@ -48,7 +78,16 @@ class CreditsChanged:
     free_credits: float | None = None
 
 
-Event = JobChanged | JobProgress | JobWarning | JobError | CreditsChanged
+Event = (
+    JobAdded
+    | JobRemoved
+    | JobChanged
+    | JobProgress
+    | JobWaiting
+    | JobWarning
+    | JobError
+    | CreditsChanged
+)
 Listener = Callable[[Event], None]
 
 
@@ -67,6 +106,4 @@ class EventHub:
             try:
                 listener(event)
             except Exception:  # noqa: BLE001 - a listener's bug must not stop a paid job
-                import logging
-
-                logging.getLogger(__name__).exception("event listener failed")
+                log.exception("event listener failed")

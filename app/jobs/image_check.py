@@ -11,15 +11,31 @@ from __future__ import annotations
 
 import os
 import struct
+from dataclasses import dataclass
 from pathlib import Path
 
-from app.jobs.media import ImageInfo, check_file, display_name, file_sha256, read_head, refuse
+from app.jobs.inputs import check_file, display_name, file_sha256, refuse
+from app.media import formats
+from app.media.files import read_head
 
 MAX_BYTES = 50 * 1000 * 1000
 MAX_SIDE = 8000
 MIN_SIDE = 256
+# Qt's format names -> the table's content kinds (formats.IMAGE_FORMATS)
 ACCEPTED = {"png": "png", "jpeg": "jpeg", "jpg": "jpeg", "webp": "webp"}
-FIX = "Choose a JPEG or PNG photo."
+FIX = f"Choose a {formats.names('image')} photo."
+
+
+@dataclass
+class ImageInfo:
+    """A portrait that decoded for real and fits the service's limits."""
+
+    path: Path
+    width: int
+    height: int
+    format: str  # "png", "jpeg" or "webp", from the content, not the name
+    size_bytes: int
+    sha256: str
 
 
 def inspect_image(path: str | os.PathLike) -> ImageInfo:
@@ -51,7 +67,7 @@ def inspect_image(path: str | os.PathLike) -> ImageInfo:
         )
     if fmt not in ACCEPTED:
         raise refuse(
-            f"{name} is a {fmt.upper()} image; the service takes JPEG, PNG or WebP. "
+            f"{name} is a {fmt.upper()} image; the service takes {formats.names('image')}. "
             f"Save it as PNG or JPEG."
         )
     if 0 < min(width, height) < MIN_SIDE:

@@ -52,6 +52,12 @@ FINISHED = frozenset(
     }
 )
 ACTIVE = frozenset(set(JobState) - FINISHED)
+# the ends `retry` puts back to pending (the window's menu and the command line use this)
+RETRYABLE = frozenset({JobState.failed, JobState.expired, JobState.interrupted, JobState.cancelled})
+# ends after which Segmind may still bill the submit: counted at the estimate this month
+MAY_BE_BILLED_ENDS = frozenset({JobState.cancelled, JobState.interrupted})
+# what another process may ask of a job's owner (Job.requested)
+REQUESTS = ("cancel", "retry", "hide", "delete")
 
 # Named transitions: state -> states it may move to.
 TRANSITIONS: dict[JobState, frozenset[JobState]] = {
@@ -146,6 +152,7 @@ class Job:
     audio_hash: str | None = None
     audio_seconds: float | None = None
     trim: bool = False
+    trim_start: float = 0.0  # seconds into the clip where the trimmed audio starts
     prepared_audio: str | None = None  # local WAV actually sent (converted/trimmed)
     image_url: str | None = None  # https URL the service reads the image from
     audio_url: str | None = None
@@ -158,6 +165,9 @@ class Job:
     finished_at: float | None = None
     attempt: int = 1
     cost: float | None = None
+    estimate: float | None = None  # the price from Settings when it was submitted
+    may_be_billed: bool = False  # ended after its submit was sent, before a known cost
+    output_until: float | None = None  # when Segmind is expected to delete the video
     metrics: dict = field(default_factory=dict)
     # outcome
     output_dir: str | None = None
@@ -168,6 +178,14 @@ class Job:
     rerun_of: str | None = None
     demo: bool = False  # made in the offline demo: labelled simulated everywhere
     simulated: bool = False  # made by a simulator (demo, tests): never teaches typical times
+    # kept by the store in their own columns (a stale copy can never write them back)
+    requested: str | None = None  # one of REQUESTS, until the job's owner carries it out
+    hidden: bool = False  # removed from the list: still counted in spend and duplicates
+
+    @property
+    def blocked(self) -> bool:
+        """Finished at Segmind but waiting for a usable output folder."""
+        return self.state == JobState.downloading and self.error_code == "output_folder"
 
     def to_contract(self) -> dict:
         """The `--json` object of the command-line contract."""

@@ -7,14 +7,17 @@ probed at their own host).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from app.api.errors import ErrorKind, SegmindError
 from app.jobs import media
+from app.jobs.audio_check import too_long_refusal
 from app.jobs.model import DEFAULT_PROMPT, DURATIONS, QUALITIES, SEED_MAX, SEED_MIN, Job
 
 
@@ -30,6 +33,7 @@ class JobRequest:
     seed: int | None = None  # None: a random seed
     enhance_prompt: bool = False
     trim: bool = False
+    trim_start: float = 0.0  # with trim: seconds into the clip where the video's audio starts
     output_dir: str | None = None
 
 
@@ -49,16 +53,21 @@ def check_parameters(req: JobRequest) -> None:
         raise _refuse(f"Quality '{req.quality}' is not offered: choose 'high' or 'mid'.")
     if req.seed is not None and not SEED_MIN <= req.seed <= SEED_MAX:
         raise _refuse(f"Seed {req.seed} is out of range: use a whole number from 1 to 1,000,000.")
+    if req.trim_start and not req.trim:
+        raise _refuse("A trim start needs trimming on: turn Trim on, or leave the start at 0.")
+    if not 0 <= req.trim_start < 24 * 3600:
+        raise _refuse(f"The trim start {req.trim_start} s must be 0 or more seconds into the clip.")
 
 
 def random_seed() -> int:
     return random.randint(SEED_MIN, SEED_MAX)
 
 
-async def check_request(req: JobRequest, probe=None) -> Job:
+async def check_request(req: JobRequest, probe=None, prices: Mapping | None = None) -> Job:
     """Check inputs and parameters; return an unsaved job with sizes, hashes and duration.
 
     `probe(url)` checks an https input's reachability and type (the keyless downloader).
+    `prices` (shaped like Settings.prices) lets a too-long refusal name the split plan.
     """
     check_parameters(req)
     image_kind, image = media.check_input_location(req.image)
@@ -71,7 +80,8 @@ async def check_request(req: JobRequest, probe=None) -> Job:
         seed=req.seed if req.seed is not None else random_seed(),
         enhance_prompt=req.enhance_prompt,
         trim=req.trim,
-        output_dir=req.output_dir,
+        trim_start=float(req.trim_start) if req.trim else 0.0,
+        output_dir=str(Path(req.output_dir).expanduser().absolute()) if req.output_dir else None,
     )
     if image_kind == "path":
         info = await media.inspect_image_async(image)
@@ -85,20 +95,40 @@ async def check_request(req: JobRequest, probe=None) -> Job:
             ainfo.sha256,
             ainfo.seconds,
         )
-        job.duration = _duration_for(ainfo.seconds, req, Path(audio).name)
+        job.duration = await _duration_for(ainfo, req, prices)
     else:
         await _probe(probe, str(audio), "audio")
         job.duration = req.duration or 10
     return job
 
 
-def _duration_for(seconds: float, req: JobRequest, name: str) -> int:
-    from app.jobs.audio_check import too_long_message
-
-    wanted = req.duration or media.choose_duration(seconds) or 15
+async def _duration_for(info: media.AudioInfo, req: JobRequest, prices: Mapping | None) -> int:
+    seconds = info.seconds
+    wanted = req.duration or media.choose_duration(seconds) or DURATIONS[-1]
     if seconds > wanted + media.DURATION_GRACE and not req.trim:
-        raise _refuse(too_long_message(name, seconds, wanted))
+        split = ""
+        if prices and media.choose_duration(seconds) is None:
+            split = await asyncio.to_thread(split_summary, info.path, prices, req.quality)
+        raise too_long_refusal(info.path.name, seconds, wanted, split)
+    if req.trim and req.trim_start >= seconds:
+        raise _refuse(
+            f"The trim start ({req.trim_start:g} s) is past the end of {info.path.name} "
+            f"({seconds:.1f} s)."
+        )
     return wanted
+
+
+def split_summary(path: Path, prices: Mapping, quality: str) -> str:
+    """ "3 parts, about $11.25": the long-video plan for a clip, for messages ("" if none)."""
+    from app.media.files import MediaError
+    from app.media.pauses import map_speech
+    from app.media.plan import plan_parts
+
+    try:
+        plan = plan_parts(map_speech(path), prices, quality)
+    except (MediaError, ValueError, OSError):
+        return ""
+    return f"{len(plan.parts)} parts, about ${plan.total:.2f}"
 
 
 async def _probe(probe, url: str, what: str) -> None:
@@ -120,4 +150,6 @@ def fingerprint(job: Job) -> str:
         "trim": job.trim,
         **job.params(),
     }
+    if job.trim and job.trim_start:  # only when trimming: old fingerprints stay the same
+        ident["trim_start"] = round(float(job.trim_start), 3)
     return hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()

@@ -2,8 +2,11 @@
 
 Each stage starts from what the store says, so a job picked up after a crash carries
 on where it stopped. The submit is write-ahead: the job is stored as `submitting`
-before the POST and its request_id the moment the answer arrives; a POST whose
-answer was lost is never sent again automatically.
+before the POST and its request_id the moment the answer arrives, whatever happened
+meanwhile; a POST whose answer was lost is never sent again automatically.
+
+A runner stops at its next step when asked (`stop("cancel")`, or "lost" when another
+process took its lease); a POST in flight is always awaited first.
 """
 
 from __future__ import annotations
@@ -15,11 +18,13 @@ from pathlib import Path
 
 from app.api.errors import ErrorKind, SegmindError
 from app.jobs import media
+from app.jobs.context import RunnerContext, Stop, until
 from app.jobs.crashpoints import crash_point
-from app.jobs.events import JobError, JobProgress, JobWarning
+from app.jobs.events import JobChanged, JobError, JobProgress, JobWaiting, JobWarning
 from app.jobs.model import Job, JobState, TransitionError
+from app.jobs.saving import save_video
 from app.jobs.schedule import next_poll_delay
-from app.jobs.sidecar import write_sidecar
+from app.jobs.store import LeaseLost
 
 log = logging.getLogger(__name__)
 
@@ -29,43 +34,69 @@ MAY_BE_BILLED = (
 )
 
 
-class Stop(Exception):
-    """The job left our hands (cancelled elsewhere, finished, or lease lost)."""
+def cancel_changes(job: Job) -> dict:
+    """The fields of a job cancelled now: was anything (maybe) billed?"""
+    paid = job.state.submitted or job.state == JobState.submitting or job.request_id is not None
+    message = (
+        "Cancelled. Segmind has no cancel: the job may still run and be billed."
+        if paid
+        else "Cancelled before submitting; nothing was billed."
+    )
+    return {"error_code": "cancelled", "error_message": message}
 
 
 class JobRunner:
-    """One job's driver; `engine` gives it the store, clients, settings and events."""
+    """One job's driver, given only a RunnerContext."""
 
-    def __init__(self, engine, job: Job) -> None:
-        self.engine = engine
+    def __init__(self, ctx: RunnerContext, job: Job, delay: float = 0.0) -> None:
+        self.ctx = ctx
         self.job = job
-        self.t = engine.settings.timings
-        self.cancel_after_submit = False
-        self.delay = 0.0  # before the first step (spreads resumed jobs' first requests)
+        self.t = ctx.timings
+        self.delay = delay  # before the first step (spreads resumed jobs' first requests)
+        self.stopping: str | None = None  # "cancel" | "lost"
+        self._stop = asyncio.Event()
+        self._posting = False
 
     # helpers ---------------------------------------------------------------
+    def emit(self, event) -> None:
+        self.ctx.events.emit(event)
+
+    def announce(self) -> None:
+        self.emit(JobChanged(self.job.copy()))
+
+    def stop(self, reason: str) -> None:
+        """Stop at the next step; a POST in flight is awaited and its answer stored first."""
+        if self.stopping != "lost":
+            self.stopping = reason
+        self._stop.set()
+
     def move(self, to: JobState, note: str | None = None, **changes) -> None:
         try:
-            self.engine.store.move(self.job, to, note, **changes)
+            self.ctx.store.move(self.job, to, note, **changes)
         except TransitionError:
-            fresh = self.engine.store.get(self.job.id)
+            fresh = self.ctx.store.get(self.job.id)
             if fresh is not None:
                 self.job = fresh
-                self.engine.announce(fresh)
+                self.announce()
             raise Stop from None
-        self.engine.announce(self.job)
+        self.announce()
 
     def save(self, note: str | None = None) -> None:
-        self.engine.store.save(self.job, note)
-        self.engine.announce(self.job)
+        self.ctx.store.save(self.job, note)
+        self.announce()
 
     def fail(self, err: SegmindError, state: JobState = JobState.failed) -> None:
         self.move(state, err.kind.value, error_code=err.kind.value, error_message=str(err))
-        self.engine.events.emit(JobError(self.job.id, err))
+        self.emit(JobError(self.job.id, err))
 
     def refresh(self) -> None:
-        """Re-read the job: another process may have cancelled it."""
-        fresh = self.engine.store.get(self.job.id)
+        """Re-read the job; stop if asked to, if it ended, or if the lease was taken."""
+        if self.stopping:
+            raise Stop
+        if self.ctx.store.lease_lost(self.job.id):
+            self.stopping = "lost"
+            raise Stop
+        fresh = self.ctx.store.get(self.job.id)
         if fresh is None or fresh.state.finished:
             if fresh is not None:
                 self.job = fresh
@@ -73,7 +104,25 @@ class JobRunner:
         self.job = fresh
 
     async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(max(0.0, seconds))
+        """Wait, unless asked to stop meanwhile."""
+        try:
+            await asyncio.wait_for(self._stop.wait(), max(0.0, seconds))
+        except TimeoutError:
+            return
+        raise Stop
+
+    async def unless_stopped(self, coro):
+        finished, result = await until(self._stop, coro)
+        if not finished:
+            raise Stop
+        return result
+
+    def paced(self) -> None:
+        """Say so when the next request must wait for the plan's requests per minute."""
+        budget = self.ctx.budget
+        wait = budget.wait_time() if budget is not None else 0.0
+        if wait > 1.0:
+            self.emit(JobWaiting(self.job.id, "request_slot", time.time() + wait))
 
     # the whole life ----------------------------------------------------------
     async def run(self, until_accepted: bool = False) -> Job:
@@ -81,15 +130,52 @@ class JobRunner:
             await self._run(until_accepted)
         except Stop:
             pass
+        except LeaseLost:
+            self.stopping = "lost"
         except SegmindError as err:
             if not self.job.state.finished:
                 self.fail(err)
+        except Exception as exc:  # noqa: BLE001 - logged once here, shown on the job
+            log.exception("job %s: unexpected failure in %s", self.job.id, self.job.state.value)
+            self._broken(exc)
+        if self.stopping == "cancel":
+            self._cancel_now()
+        elif self.stopping == "lost":
+            log.warning("job %s: another process took it over; stopped driving it", self.job.id)
+            self.emit(JobWarning(self.job.id, f"Another process took over job {self.job.id}."))
         return self.job
+
+    def _cancel_now(self) -> None:
+        fresh = self.ctx.store.get(self.job.id)
+        if fresh is None or fresh.state.finished:
+            return
+        self.job = fresh
+        try:
+            self.move(JobState.cancelled, "cancelled", fulfils="cancel", **cancel_changes(fresh))
+        except (Stop, LeaseLost):
+            pass
+
+    def _broken(self, exc: Exception) -> None:
+        """A bug, not a service answer: end what costs nothing, keep what was paid for."""
+        what = f"Something went wrong in the app ({type(exc).__name__}: {exc})."
+        state = self.job.state
+        try:
+            if state == JobState.submitting:
+                self.fail(SegmindError(ErrorKind.interrupted, MAY_BE_BILLED), JobState.interrupted)
+            elif state.submitted:
+                # paid for: keep it resumable (the next start tries again), say so on the job
+                self.job.error_code, self.job.error_message = "internal", what
+                self.save("unexpected failure")
+                self.emit(JobError(self.job.id, SegmindError(ErrorKind.internal, what)))
+            elif not state.finished:
+                self.fail(SegmindError(ErrorKind.internal, what + " Nothing was billed."))
+        except (Stop, LeaseLost):
+            pass
 
     async def _run(self, until_accepted: bool) -> None:
         if self.delay:
             await self.sleep(self.delay)
-            self.refresh()
+        self.refresh()
         state = self.job.state
         if state in (JobState.pending, JobState.preparing, JobState.uploading):
             await self.prepare()
@@ -98,8 +184,7 @@ class JobRunner:
         elif state == JobState.submitting:
             if not self.job.request_id:
                 # Found mid-submit with no live owner: never resubmit by ourselves.
-                err = SegmindError(ErrorKind.interrupted, MAY_BE_BILLED)
-                self.fail(err, JobState.interrupted)
+                self.fail(SegmindError(ErrorKind.interrupted, MAY_BE_BILLED), JobState.interrupted)
                 return
             self.move(JobState.queued, "request id was stored")
         if until_accepted:
@@ -107,17 +192,21 @@ class JobRunner:
         if self.job.state in (JobState.queued, JobState.processing):
             await self.poll()
         if self.job.state == JobState.downloading:
-            await self.download()
+            await save_video(self)
 
     # stages ----------------------------------------------------------------
     async def prepare(self) -> None:
         self.move(JobState.preparing)
         job = self.job
         if job.audio_url is None and media.check_input_location(job.audio)[0] == "path":
-            ainfo = await media.inspect_audio_async(job.audio)
-            dest = self.engine.paths.cache / "prepared"
+            ainfo = await self.unless_stopped(media.inspect_audio_async(job.audio))
+            dest = self.ctx.prepared_dir
             dest.mkdir(parents=True, exist_ok=True)
-            prepared = await media.prepare_audio_async(ainfo, dest, job.duration, job.trim)
+            # trim_start comes with the media engineer's prepare_audio; pass it only when used
+            extra = {"trim_start": job.trim_start} if job.trim and job.trim_start else {}
+            prepared = await self.unless_stopped(
+                media.prepare_audio_async(ainfo, dest, job.duration, job.trim, **extra)
+            )
             self.job.prepared_audio = str(prepared)
             self.save("audio prepared")
         elif job.audio_url is None:
@@ -134,14 +223,16 @@ class JobRunner:
         if not need:
             return
         self.move(JobState.uploading)
-        client = self.engine.client()
+        client = self.ctx.client()
         for name, path in need:
+            self.refresh()
             total = Path(path).stat().st_size
 
-            def progress(done, _total=None, _n=name, _t=total):
-                self.engine.events.emit(JobProgress(self.job.id, "upload", done, _t))
+            def progress(done, _total=None, _t=total):
+                self.emit(JobProgress(self.job.id, "upload", done, _t))
 
-            url = await client.upload(path, progress=progress)
+            self.paced()
+            url = await self.unless_stopped(client.upload(path, progress=progress))
             setattr(self.job, f"{name}_url", url)
             self.save(f"{name} uploaded")
         crash_point("after-upload")
@@ -154,14 +245,15 @@ class JobRunner:
         }
 
     async def submit(self) -> None:
-        client = self.engine.client()
+        client = self.ctx.client()
         answered_5xx = 0
         started = time.monotonic()
         while True:
             self.refresh()
             self.move(JobState.submitting, f"attempt {self.job.attempt}")
+            self.paced()
             try:
-                # shielded: cancelling the task must not lose an answer that costs money
+                # shielded and never raced against a stop: the answer costs money
                 sub = await asyncio.shield(client.submit(self.inputs()))
             except SegmindError as err:
                 retry = self._after_submit_error(err, answered_5xx, started)
@@ -169,24 +261,27 @@ class JobRunner:
                     return
                 answered_5xx += err.kind == ErrorKind.server
                 self.move(JobState.pending, f"submit not accepted: {err.kind.value}")
-                self.engine.events.emit(JobWarning(self.job.id, f"{err.message} Retrying."))
+                self.emit(JobWarning(self.job.id, f"{err.message} Retrying."))
                 await self.sleep(retry)
                 continue
             crash_point("after-submit-sent")
+            accepted = {
+                "request_id": sub.request_id,
+                "status_url": sub.status_url,
+                "response_url": sub.response_url,
+                "submitted_at": time.time(),
+            }
+            self.ctx.store.keep_request_id(self.job.id, **accepted)
             self.move(
                 JobState.queued,
                 f"accepted as {sub.request_id}",
-                request_id=sub.request_id,
-                status_url=sub.status_url,
-                response_url=sub.response_url,
-                submitted_at=time.time(),
                 error_code=None,
                 error_message=None,
+                **accepted,
             )
             crash_point("after-request-id")
-            self.engine.store.note(self.job.id, "submit-accepted", sub.request_id)
-            if self.cancel_after_submit:
-                self.engine.cancel(self.job.id)
+            self.ctx.store.note(self.job.id, "submit-accepted", sub.request_id)
+            if self.stopping:
                 raise Stop
             return
 
@@ -204,16 +299,17 @@ class JobRunner:
             # answered with a 5xx: the service did not take it; try once more, with care
             return self.t.s("retry_base") * 2
         if err.kind in (ErrorKind.network, ErrorKind.malformed) and not never_arrived:
-            # keep a request id the answer did carry, for the creator's records
-            self.job.request_id = getattr(err, "request_id", None)
+            if err.request_id:  # the answer did carry one: keep it for the creator's records
+                self.ctx.store.keep_request_id(self.job.id, err.request_id)
+                self.job.request_id = err.request_id
             self.fail(SegmindError(ErrorKind.interrupted, MAY_BE_BILLED), JobState.interrupted)
             return None
         self.fail(err)
         return None
 
     async def poll(self) -> None:
-        client = self.engine.client()
-        warned = False
+        client = self.ctx.client()
+        warned_expiry = warned_outage = False
         while True:
             self.refresh()
             job = self.job
@@ -228,24 +324,27 @@ class JobRunner:
                     JobState.expired,
                 )
                 return
-            if age > self.t.s("expiry_warning_seconds") and not warned:
-                warned = True
+            if age > self.t.s("expiry_warning_seconds") and not warned_expiry:
+                warned_expiry = True
                 left = max(0, int((self.t.s("retention_seconds") - age) / 60))
-                self.engine.events.emit(
+                self.emit(
                     JobWarning(
                         job.id, f"Job {job.id} has no video yet; Segmind forgets it in ~{left} min."
                     )
                 )
             try:
-                status = await client.status(job.status_url)
+                self.paced()
+                status = await self.unless_stopped(client.status(job.status_url))
                 crash_point("mid-poll")
                 if status.status == "COMPLETED":
-                    res = await client.result(job.response_url)
+                    self.paced()
+                    res = await self.unless_stopped(client.result(job.response_url))
                     if res.output_url:
                         self._completed(res)
                         return
                 elif status.status == "PROCESSING" and job.state != JobState.processing:
                     self.move(JobState.processing)
+                warned_outage = False
             except SegmindError as err:
                 if err.kind in (ErrorKind.job_failed, ErrorKind.content_blocked):
                     self.fail(err)
@@ -259,10 +358,13 @@ class JobRunner:
                         JobState.expired,
                     )
                     return
-                self.engine.events.emit(JobError(job.id, err))
+                if not warned_outage:  # one warning per outage, not one per retry
+                    warned_outage = True
+                    log.warning("job %s: status check failed: %s", job.id, err.message)
+                    self.emit(JobWarning(job.id, f"{err.message} Still trying."))
                 await self.sleep(self.t.s("poll_sparse_interval"))
                 continue
-            delay = next_poll_delay(age, self.engine.typical_seconds(), self.t)
+            delay = next_poll_delay(age, self.ctx.typical_seconds(), self.t)
             await self.sleep(delay)
 
     def _completed(self, res) -> None:
@@ -272,46 +374,10 @@ class JobRunner:
             JobState.downloading,
             "completed at the service",
             output_url=res.output_url,
+            output_until=time.time() + self.t.s("output_kept_seconds"),
             metrics=metrics,
             cost=float(cost) if isinstance(cost, (int, float)) else None,
         )
         remaining = metrics.get("remaining_credits")
         if isinstance(remaining, (int, float)):
-            self.engine.credits_known(float(remaining))
-
-    async def download(self) -> None:
-        dest = self.engine.output_path(self.job)
-        downloader = self.engine.downloader()
-        started = time.monotonic()
-        last = [0.0]
-
-        def progress(done, total=None):
-            if done and time.monotonic() - last[0] > 0.1:
-                last[0] = time.monotonic()
-                self.engine.events.emit(JobProgress(self.job.id, "download", done, total))
-                crash_point("mid-download")
-
-        while True:
-            self.refresh()
-            try:
-                await downloader.download(self.job.output_url, dest, progress=progress)
-                break
-            except SegmindError as err:
-                if err.kind in (ErrorKind.not_found, ErrorKind.not_permitted):
-                    self.fail(
-                        SegmindError(
-                            ErrorKind.expired,
-                            "The finished video is no longer available at its URL.",
-                        ),
-                        JobState.expired,
-                    )
-                    return
-                self.engine.events.emit(JobError(self.job.id, err))
-                waited = time.monotonic() - started
-                await self.sleep(
-                    min(self.t.s("retry_cap"), self.t.s("retry_base") * 2 + waited / 4)
-                )
-        digest = await asyncio.to_thread(media.file_sha256, dest)
-        self.job.output_path, self.job.output_hash = str(dest), digest
-        await asyncio.to_thread(write_sidecar, self.job, dest)
-        self.move(JobState.completed, "video saved", output_path=str(dest), output_hash=digest)
+            self.ctx.credits_known(float(remaining))

@@ -38,6 +38,7 @@ def write_sidecar(job: Job, video: Path) -> Path:
                 "bytes": job.audio_size,
                 "seconds": job.audio_seconds,
                 "trimmed": job.trim,
+                "trim_start": job.trim_start if job.trim else None,
             },
         },
         "parameters": job.params(),

@@ -2,95 +2,59 @@
 
 WAL lets a reader (the window showing progress) run beside a writer (a command line
 driving a job). `synchronous=FULL` because the moment that matters most, storing a
-request_id that cost money, must survive a power cut, not just a crash. A lease
-(owner + expiry) per job decides which process drives it.
+request_id that cost money, must survive a power cut, not just a crash.
+
+A lease (owner + expiry) per job decides which process drives it, and only that
+process changes it: a write on a job whose lease another live process holds raises
+LeaseLost. A process without the lease records a request (`requested`) that the owner
+carries out. The state column changes only through `move` (a named transition); the
+request_id the service gave is kept whatever the state (`keep_request_id`).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import socket
 import sqlite3
 import time
 from collections.abc import Iterable
-from dataclasses import asdict, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from app.jobs.model import FINISHED, TRANSITIONS, Job, JobState, TransitionError
+from app.jobs.leases import WRITABLE, LeaseLost, Leases, new_owner_id, owner_alive
+from app.jobs.model import FINISHED, MAY_BE_BILLED_ENDS, TRANSITIONS, Job, JobState, TransitionError
+from app.jobs.schema import JOB_COLUMNS, SCHEMA_VERSION, job_from_row, migrate
 
-SCHEMA_VERSION = 3
+__all__ = ["SCHEMA_VERSION", "HistoryEntry", "JobStore", "LeaseLost", "Spend"]
 
-_MIGRATIONS = {
-    1: """
-        CREATE TABLE jobs (
-            id TEXT PRIMARY KEY,
-            state TEXT NOT NULL,
-            request_id TEXT,
-            created_at REAL NOT NULL,
-            updated_at REAL NOT NULL,
-            finished_at REAL,
-            cost REAL,
-            fingerprint TEXT,
-            data TEXT NOT NULL
-        );
-        CREATE INDEX jobs_state ON jobs(state);
-        CREATE INDEX jobs_request ON jobs(request_id);
-        CREATE TABLE job_log (
-            job_id TEXT NOT NULL,
-            t REAL NOT NULL,
-            what TEXT NOT NULL,
-            detail TEXT
-        );
-        CREATE INDEX job_log_job ON job_log(job_id);
-    """,
-    2: """
-        ALTER TABLE jobs ADD COLUMN owner TEXT;
-        ALTER TABLE jobs ADD COLUMN lease_until REAL;
-        CREATE INDEX jobs_created ON jobs(created_at);
-    """,
-    # the month's spend as one SQL SUM, without parsing every job's JSON
-    3: """
-        ALTER TABLE jobs ADD COLUMN demo INTEGER NOT NULL DEFAULT 0;
-        UPDATE jobs SET demo = CASE WHEN json_extract(data, '$.demo') THEN 1 ELSE 0 END;
-        CREATE INDEX jobs_finished ON jobs(finished_at);
-    """,
-}
+_SELECT = f"SELECT {JOB_COLUMNS} FROM listed"
 
-_JOB_FIELDS = {f.name for f in fields(Job)}
+_KEPT = ("request_id", "status_url", "response_url", "submitted_at")
 
 
-def new_owner_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{os.urandom(3).hex()}"
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One line of a job's history: when, what happened, details, which process."""
+
+    at: float
+    what: str
+    detail: str | None
+    by: str | None
 
 
-def owner_alive(owner: str | None) -> bool | None:
-    """Whether the process named by an owner id still runs (None: cannot tell)."""
-    if not owner:
-        return False
-    try:
-        host, pid, _ = owner.split(":")
-    except ValueError:
-        return None
-    if host != socket.gethostname():
-        return None
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, ValueError):
-        return None
-    return True
+@dataclass(frozen=True)
+class Spend:
+    """Dollars: known costs, and estimates of jobs that may have been billed."""
+
+    billed: float
+    maybe: float
+
+    @property
+    def total(self) -> float:
+        return self.billed + self.maybe
 
 
-def _job_from_row(data: str) -> Job:
-    raw = json.loads(data)
-    raw = {k: v for k, v in raw.items() if k in _JOB_FIELDS}
-    raw["state"] = JobState(raw.get("state", "pending"))
-    return Job(**raw)
-
-
-class JobStore:
+class JobStore(Leases):
     """Jobs in SQLite. Every write is its own short transaction."""
 
     def __init__(self, path: str | os.PathLike, owner: str | None = None) -> None:
@@ -101,20 +65,8 @@ class JobStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA busy_timeout=30000")
-        self._migrate()
-
-    def _migrate(self) -> None:
-        version = self._db.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise RuntimeError(
-                f"The job database {self.path} was written by a newer Speech2Video Studio "
-                f"(schema {version}); update the app to open it."
-            )
-        for v in range(version + 1, SCHEMA_VERSION + 1):
-            with self._tx():
-                for stmt in filter(str.strip, _MIGRATIONS[v].split(";")):
-                    self._db.execute(stmt)
-                self._db.execute(f"PRAGMA user_version={v}")
+        self._db.create_function("owner_gone", 1, lambda o: owner_alive(o) is False)
+        migrate(self._db, self.path)
 
     def _tx(self):
         db = self._db
@@ -131,28 +83,26 @@ class JobStore:
     def close(self) -> None:
         self._db.close()
 
-    # reading ---------------------------------------------------------------
+    # reading (listings go through the `listed` view: hidden jobs never show) ------
     def get(self, job_id: str) -> Job | None:
-        row = self._db.execute("SELECT data FROM jobs WHERE id=?", (job_id,)).fetchone()
-        return _job_from_row(row[0]) if row else None
+        """A job by its exact local id, hidden or not."""
+        row = self._db.execute(f"SELECT {JOB_COLUMNS} FROM jobs WHERE id=?", (job_id,)).fetchone()
+        return job_from_row(row) if row else None
 
     def find(self, ref: str) -> Job | None:
-        """A job by local id, request id, or a unique prefix of either."""
-        row = self._db.execute(
-            "SELECT data FROM jobs WHERE id=? OR request_id=?", (ref, ref)
-        ).fetchone()
+        """A listed job by local id, request id, or a unique prefix of either."""
+        row = self._db.execute(f"{_SELECT} WHERE id=? OR request_id=?", (ref, ref)).fetchone()
         if row:
-            return _job_from_row(row[0])
+            return job_from_row(row)
         if len(ref) < 4:
             return None
         rows = self._db.execute(
-            "SELECT data FROM jobs WHERE id LIKE ? OR request_id LIKE ? LIMIT 2",
-            (ref + "%", ref + "%"),
+            f"{_SELECT} WHERE id LIKE ? OR request_id LIKE ? LIMIT 2", (ref + "%", ref + "%")
         ).fetchall()
-        return _job_from_row(rows[0][0]) if len(rows) == 1 else None
+        return job_from_row(rows[0]) if len(rows) == 1 else None
 
     def all(self, states: Iterable[JobState] | None = None, limit: int | None = None) -> list[Job]:
-        sql, args = "SELECT data FROM jobs", []
+        sql, args = _SELECT, []
         if states is not None:
             states = list(states)
             sql += f" WHERE state IN ({','.join('?' * len(states))})"
@@ -160,196 +110,273 @@ class JobStore:
         sql += " ORDER BY created_at DESC, rowid DESC"
         if limit:
             sql += f" LIMIT {int(limit)}"
-        return [_job_from_row(r[0]) for r in self._db.execute(sql, args)]
+        return [job_from_row(r) for r in self._db.execute(sql, args)]
 
     def page(self, limit: int, after: Job | None = None) -> list[Job]:
         """The newest `limit` jobs older than `after` (newest first; None: from the top).
 
-        Keyset paging: jobs added or deleted meanwhile never shift the next page.
+        Keyset paging: jobs added or hidden meanwhile never shift the next page.
         """
-        sql, args = "SELECT data FROM jobs", []
+        sql, args = _SELECT, []
         if after is not None:
             sql += " WHERE created_at < ? OR (created_at = ? AND id < ?)"
             args += [after.created_at, after.created_at, after.id]
         sql += " ORDER BY created_at DESC, id DESC LIMIT ?"
-        return [_job_from_row(r[0]) for r in self._db.execute(sql, [*args, int(limit)])]
+        return [job_from_row(r) for r in self._db.execute(sql, [*args, int(limit)])]
 
     def count(self) -> int:
-        """How many jobs the store holds."""
-        return self._db.execute("SELECT COUNT(*) FROM jobs").fetchone()[0]
+        """How many jobs the list holds."""
+        return self._db.execute("SELECT COUNT(*) FROM listed").fetchone()[0]
 
     def unfinished(self) -> list[Job]:
         return self.all(set(JobState) - FINISHED)
 
     def changed_since(self, t: float) -> list[Job]:
+        rows = self._db.execute(f"{_SELECT} WHERE updated_at > ? ORDER BY updated_at", (t,))
+        return [job_from_row(r) for r in rows]
+
+    def listed_since(self, t: float) -> dict[str, float]:
+        """Jobs that joined the list after `t` (added or restored): id -> when."""
+        rows = self._db.execute("SELECT id, listed_at FROM listed WHERE listed_at > ?", (t,))
+        return dict(rows.fetchall())
+
+    def hidden_since(self, t: float) -> dict[str, float]:
+        """Jobs hidden after `t` (by any process): id -> when."""
         rows = self._db.execute(
-            "SELECT data FROM jobs WHERE updated_at > ? ORDER BY updated_at", (t,)
+            "SELECT id, updated_at FROM jobs WHERE hidden = 1 AND updated_at > ?", (t,)
         )
-        return [_job_from_row(r[0]) for r in rows]
+        return dict(rows.fetchall())
+
+    def stamps(self, job_id: str) -> tuple[float | None, float | None]:
+        """(when it joined the list, when it was hidden or None): the keys of
+        listed_since and hidden_since."""
+        row = self._db.execute(
+            "SELECT listed_at, CASE WHEN hidden THEN updated_at END FROM jobs WHERE id=?",
+            (job_id,),
+        ).fetchone()
+        return (row[0], row[1]) if row else (None, None)
 
     def completed_with(self, fingerprint: str) -> Job | None:
+        """A completed job with this fingerprint, hidden ones too: it was paid for."""
         row = self._db.execute(
-            "SELECT data FROM jobs WHERE fingerprint=? AND state='completed' LIMIT 1",
+            f"SELECT {JOB_COLUMNS} FROM jobs WHERE fingerprint=? AND state='completed' LIMIT 1",
             (fingerprint,),
         ).fetchone()
-        return _job_from_row(row[0]) if row else None
+        return job_from_row(row) if row else None
 
-    def spent_since(self, t: float, demo: bool = False) -> float:
-        """Dollars of jobs finished since `t` (demo jobs, or real ones)."""
+    def spend_since(self, t: float, demo: bool = False) -> Spend:
+        """Charges of attempts that ended since `t` (demo jobs, or real ones), hidden too."""
         row = self._db.execute(
-            "SELECT SUM(cost) FROM jobs WHERE cost IS NOT NULL AND finished_at >= ? AND demo = ?",
+            "SELECT SUM(CASE WHEN sure THEN amount END), SUM(CASE WHEN sure THEN 0 ELSE amount END)"
+            " FROM charges WHERE t >= ? AND demo = ?",
             (t, int(bool(demo))),
         ).fetchone()
-        return float(row[0] or 0.0)
+        return Spend(float(row[0] or 0.0), float(row[1] or 0.0))
 
-    def log(self, job_id: str) -> list[tuple[float, str, str | None]]:
-        return list(
-            self._db.execute(
-                "SELECT t, what, detail FROM job_log WHERE job_id=? ORDER BY rowid", (job_id,)
-            )
+    def spent_since(self, t: float, demo: bool = False) -> float:
+        """Dollars of jobs finished since `t`, known and possible charges together."""
+        return self.spend_since(t, demo).total
+
+    def history(self, job_id: str) -> list[HistoryEntry]:
+        """Every recorded step of a job, oldest first."""
+        rows = self._db.execute(
+            "SELECT t, what, detail, by FROM job_log WHERE job_id=? ORDER BY rowid", (job_id,)
         )
+        return [HistoryEntry(*r) for r in rows]
 
     # writing ---------------------------------------------------------------
-    def add(self, job: Job, fingerprint: str | None = None) -> Job:
+    def add(self, job: Job, fingerprint: str | None = None, lease: float | None = None) -> Job:
+        """Insert a new job; with `lease` (seconds) this process holds it from the start,
+        so no watching process can take it before its first step."""
         with self._tx():
-            self._write(job, fingerprint=fingerprint, insert=True)
-            self._note(job.id, "created", job.state.value)
+            self._insert(job, fingerprint, lease)
         return job
 
+    def add_many(self, jobs: Iterable[Job], fingerprints: Iterable[str | None] = ()) -> None:
+        """Insert many jobs in one transaction (imports, benchmarks, tests)."""
+        marks = iter(fingerprints)
+        with self._tx():
+            for job in jobs:
+                self._insert(job, next(marks, None), None)
+
+    def _insert(self, job: Job, fingerprint: str | None, lease: float | None) -> None:
+        now = time.time()
+        self._db.execute(
+            "INSERT INTO jobs(id, state, request_id, created_at, updated_at, finished_at,"
+            " cost, fingerprint, demo, data, listed_at, owner, lease_until)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                job.id,
+                job.state.value,
+                job.request_id,
+                job.created_at,
+                job.updated_at,
+                job.finished_at,
+                job.cost,
+                fingerprint,
+                int(bool(job.demo)),
+                json.dumps(asdict(job), default=str),
+                now,
+                self.owner if lease else None,
+                now + lease if lease else None,
+            ),
+        )
+        self._charge(job)
+        self._note(job.id, "created", job.state.value)
+
     def save(self, job: Job, note: str | None = None) -> Job:
-        """Store a job's fields (no state check: use `move` for state changes)."""
+        """Store a job's fields, never its state (that is `move`'s) nor its request."""
         job.updated_at = time.time()
         with self._tx():
+            row = self._db.execute("SELECT state FROM jobs WHERE id=?", (job.id,)).fetchone()
+            if row is not None:
+                job.state = JobState(row[0])
+            self._adopt_request_id(job)
             self._write(job)
             if note:
                 self._note(job.id, note, None)
         return job
 
-    def move(self, job: Job, to: JobState, note: str | None = None, **changes) -> Job:
+    def move(
+        self,
+        job: Job,
+        to: JobState,
+        note: str | None = None,
+        *,
+        fulfils: str | None = None,
+        **changes,
+    ) -> Job:
         """Change a job's state along a named transition, with other fields at once.
 
-        The stored state is re-read inside the transaction, so a cancel written by
-        another process is never overwritten by a stale copy.
+        The stored state is re-read inside the transaction, so a stale copy never
+        overwrites a newer state. `fulfils` clears that pending request. Ending after
+        the submit was sent with no known cost marks the job `may_be_billed`.
         """
         with self._tx():
             row = self._db.execute("SELECT state FROM jobs WHERE id=?", (job.id,)).fetchone()
             current = JobState(row[0]) if row else job.state
             if to != current and to not in TRANSITIONS[current]:
                 raise TransitionError(f"job {job.id}: {current} -> {to} is not allowed")
+            if "request_id" not in changes:
+                self._adopt_request_id(job)
             for k, v in changes.items():
                 setattr(job, k, v)
             job.state = to
             job.updated_at = time.time()
             if to in FINISHED and job.finished_at is None:
                 job.finished_at = job.updated_at
-            self._write(job)
+            if to in MAY_BE_BILLED_ENDS and job.cost is None:
+                job.may_be_billed = (
+                    bool(job.request_id) or current.submitted or (current == JobState.submitting)
+                )
+            elif to not in FINISHED:
+                job.may_be_billed = False
+            self._write(job, state=True)
+            if fulfils:
+                self._db.execute(
+                    "UPDATE jobs SET requested=NULL WHERE id=? AND requested=?", (job.id, fulfils)
+                )
+                job.requested = None
+            self._charge(job)
             self._note(job.id, f"{current.value}->{to.value}", note)
         return job
+
+    def keep_request_id(self, job_id: str, request_id: str, **fields) -> None:
+        """Store the request_id the service gave (and its URLs), whatever the state or
+        lease: money was spent on it, and it must never be dropped."""
+        extra = {"request_id": request_id, **fields}
+        paths = ", ".join(f"'$.{k}', json(?)" for k in extra)
+        with self._tx():
+            self._db.execute(
+                f"UPDATE jobs SET request_id=?, data=json_set(data, {paths}) "
+                "WHERE id=? AND request_id IS NULL",
+                (request_id, *[json.dumps(v) for v in extra.values()], job_id),
+            )
+            self._note(job_id, "request id kept", request_id)
 
     def note(self, job_id: str, what: str, detail: str | None = None) -> None:
         with self._tx():
             self._note(job_id, what, detail)
 
-    def delete(self, job_id: str) -> None:
+    def hide(self, job_id: str, what: str = "hide") -> None:
+        """Take a job off every list (kept for the spend and the duplicate guard)."""
         with self._tx():
-            self._db.execute("DELETE FROM jobs WHERE id=?", (job_id,))
-            self._db.execute("DELETE FROM job_log WHERE job_id=?", (job_id,))
+            self._check_writable(job_id)
+            self._db.execute(
+                "UPDATE jobs SET hidden=1, requested=NULL, updated_at=? WHERE id=?",
+                (time.time(), job_id),
+            )
+            self._note(job_id, "hidden", what)
+
+    def restore(self, job_id: str) -> None:
+        """Put a hidden job back on the list."""
+        with self._tx():
+            self._check_writable(job_id)
+            now = time.time()
+            self._db.execute(
+                "UPDATE jobs SET hidden=0, updated_at=?, listed_at=? WHERE id=?", (now, now, job_id)
+            )
+            self._note(job_id, "restored", None)
 
     def _note(self, job_id: str, what: str, detail: str | None) -> None:
         self._db.execute(
-            "INSERT INTO job_log(job_id, t, what, detail) VALUES (?,?,?,?)",
-            (job_id, time.time(), what, detail),
+            "INSERT INTO job_log(job_id, t, what, detail, by) VALUES (?,?,?,?,?)",
+            (job_id, time.time(), what, detail, self.owner),
         )
 
-    def _write(self, job: Job, fingerprint: str | None = None, insert: bool = False) -> None:
-        data = json.dumps(asdict(job), default=str)
-        if insert:
-            self._db.execute(
-                "INSERT INTO jobs(id, state, request_id, created_at, updated_at, finished_at,"
-                " cost, fingerprint, demo, data) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (
-                    job.id,
-                    job.state.value,
-                    job.request_id,
-                    job.created_at,
-                    job.updated_at,
-                    job.finished_at,
-                    job.cost,
-                    fingerprint,
-                    int(bool(job.demo)),
-                    data,
-                ),
-            )
-        else:
-            self._db.execute(
-                "UPDATE jobs SET state=?, request_id=?, updated_at=?, finished_at=?, cost=?,"
-                " demo=?, data=? WHERE id=?",
-                (
-                    job.state.value,
-                    job.request_id,
-                    job.updated_at,
-                    job.finished_at,
-                    job.cost,
-                    int(bool(job.demo)),
-                    data,
-                    job.id,
-                ),
-            )
+    def _adopt_request_id(self, job: Job) -> None:
+        """A copy read before `keep_request_id` must not write the request id away."""
+        if job.request_id:
+            return
+        row = self._db.execute("SELECT data FROM jobs WHERE id=?", (job.id,)).fetchone()
+        stored = json.loads(row[0]) if row else {}
+        if stored.get("request_id"):
+            for name in _KEPT:
+                setattr(job, name, stored.get(name))
 
-    # leases ----------------------------------------------------------------
-    def acquire(self, job_id: str, seconds: float) -> bool:
-        """Take the job for this process unless a live owner holds it."""
-        return job_id in self.acquire_many([job_id], seconds)
-
-    def acquire_many(self, job_ids: Iterable[str], seconds: float) -> set[str]:
-        """Take several jobs in one transaction (one fsync); returns the ids taken."""
-        job_ids = list(dict.fromkeys(job_ids))
-        if not job_ids:
-            return set()
-        now = time.time()
-        taken: set[str] = set()
-        with self._tx():
-            for start in range(0, len(job_ids), 500):  # SQLite's bound-parameter limit
-                chunk = job_ids[start : start + 500]
-                marks = ",".join("?" * len(chunk))
-                rows = self._db.execute(
-                    f"SELECT id, owner, lease_until FROM jobs WHERE id IN ({marks})", chunk
-                ).fetchall()
-                for job_id, owner, until in rows:
-                    held = owner and owner != self.owner and (until or 0) > now
-                    if held and owner_alive(owner) is not False:
-                        continue
-                    taken.add(job_id)
-            if taken:
-                self._db.executemany(
-                    "UPDATE jobs SET owner=?, lease_until=? WHERE id=?",
-                    [(self.owner, now + seconds, job_id) for job_id in taken],
-                )
-        return taken
-
-    def owner_of(self, job_id: str) -> str | None:
-        """The live owner of a job's lease, or None."""
+    def _check_writable(self, job_id: str) -> None:
         row = self._db.execute(
-            "SELECT owner, lease_until FROM jobs WHERE id=?", (job_id,)
+            f"SELECT {WRITABLE} FROM jobs WHERE id=:id", {**self._who(), "id": job_id}
         ).fetchone()
-        if not row or not row[0] or (row[1] or 0) <= time.time():
-            return None
-        return None if owner_alive(row[0]) is False else row[0]
+        if row is not None and not row[0]:
+            raise LeaseLost(f"job {job_id} is driven by another process")
 
-    def renew(self, seconds: float) -> None:
-        with self._tx():
-            self._db.execute(
-                "UPDATE jobs SET lease_until=? WHERE owner=?", (time.time() + seconds, self.owner)
-            )
+    def _write(self, job: Job, state: bool = False) -> None:
+        self._check_writable(job.id)
+        data = json.dumps(asdict(job), default=str)
+        self._db.execute(
+            "UPDATE jobs SET request_id=:rid, updated_at=:updated,"
+            " finished_at=:finished, cost=:cost, demo=:demo, data=:data"
+            + (", state=:state" if state else "")
+            + " WHERE id=:id",
+            {
+                "rid": job.request_id,
+                "updated": job.updated_at,
+                "finished": job.finished_at,
+                "cost": job.cost,
+                "demo": int(bool(job.demo)),
+                "data": data,
+                "state": job.state.value,
+                "id": job.id,
+            },
+        )
 
-    def release(self, job_id: str | None = None) -> None:
-        with self._tx():
-            if job_id is None:
-                self._db.execute(
-                    "UPDATE jobs SET owner=NULL, lease_until=NULL WHERE owner=?", (self.owner,)
-                )
-            else:
-                self._db.execute(
-                    "UPDATE jobs SET owner=NULL, lease_until=NULL WHERE id=? AND owner=?",
-                    (job_id, self.owner),
-                )
+    def _charge(self, job: Job) -> None:
+        """One charge per attempt that ended: its cost, or its estimate if it may be billed."""
+        if job.state not in FINISHED:
+            return
+        amount = job.cost if job.cost is not None else job.estimate if job.may_be_billed else None
+        if amount is None:
+            return
+        self._db.execute(
+            "INSERT OR REPLACE INTO charges(job_id, attempt, t, amount, sure, demo)"
+            " VALUES (?,?,?,?,?,?)",
+            (
+                job.id,
+                job.attempt,
+                job.finished_at or time.time(),
+                float(amount),
+                int(job.cost is not None),
+                int(bool(job.demo)),
+            ),
+        )

@@ -1,11 +1,13 @@
-"""The `/_sim` admin endpoints: log, submits, jobs, config, faults, reset, expire (no key)."""
+"""The `/_sim` admin endpoints: log, submits, jobs, config, faults, history, reset, expire."""
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import json
 import time
 
+from app.sim import history
 from app.sim.faults import Fault
 
 
@@ -55,10 +57,33 @@ def handle(h, method: str, path: str):
             ctx.faults.clear(state.options.seed)
             ctx.forget_videos()
             return h.reply_json(200, {"ok": True})
+        if name == "history":
+            try:
+                ids = history.seed(state, data)
+            except (ValueError, TypeError, KeyError) as e:
+                return h.reply_json(400, {"error": str(e)})
+            return h.reply_json(200, {"request_ids": ids})
         if name.startswith("expire/"):
             found = state.expire(name[len("expire/") :])
             return h.reply_json(200 if found else 404, {"expired": found})
     return h.reply_json(404, {"error": f"unknown admin endpoint {method} {path}"})
+
+
+def request_counts(state) -> dict:
+    """Accepted submits grouped by request body; keyed requests per Host and per target."""
+    by_body: dict[str, dict] = {}
+    for s in state.submits_copy():
+        text = json.dumps(s["body"], sort_keys=True)
+        group = by_body.setdefault(text, {"body": s["body"], "count": 0, "request_ids": []})
+        group["count"] += 1
+        group["request_ids"].append(s["request_id"])
+    keyed = [e for e in state.log_copy() if e["key_present"]]
+    return {
+        "accepted_submits": sum(g["count"] for g in by_body.values()),
+        "submits_by_body": list(by_body.values()),
+        "keyed_by_host": dict(collections.Counter(e["host"] for e in keyed)),
+        "keyed_by_target": dict(collections.Counter(e["target"] or "other" for e in keyed)),
+    }
 
 
 def job_view(ctx, request_id: str) -> dict | None:
@@ -81,6 +106,7 @@ def job_view(ctx, request_id: str) -> dict | None:
             "quality": job.quality,
             "price": job.price,
             "billed": job.billed,
+            "answered": job.answered,
             "outcome": job.outcome,
             "image_url": job.image_url,
             "audio_url": job.audio_url,

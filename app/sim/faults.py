@@ -6,7 +6,7 @@ import random
 import threading
 from dataclasses import dataclass, field
 
-TARGETS = ("submit", "status", "result", "credits", "upload", "video")
+TARGETS = ("submit", "status", "result", "credits", "upload", "history", "video")
 MODES = ("500", "502", "504", "429", "drop", "drop_after", "truncate", "respond")
 RESET_STYLES = ("iso", "epoch", "none", "garbage")
 
@@ -85,6 +85,13 @@ class FaultBook:
         with self._lock:
             queue = self._queued.get(target)
             return queue.pop(0) if queue else None
+
+    def chance(self, probability: float) -> bool:
+        """One throw of the dice (repeatable with the seed)."""
+        if probability <= 0:
+            return False
+        with self._lock:
+            return self._rng.random() < probability
 
     def roll(self, target: str, error_rate: float, drop_rate: float, truncate_rate: float):
         """A random fault for one request, or None (the option rates are probabilities)."""

@@ -1,12 +1,13 @@
-"""The API origin: submit, status, result, credits, upload-asset, the /cdn hop and /_sim."""
+"""The API origin: submit, status, result, credits, upload-asset, request history, /cdn, /_sim."""
 
 from __future__ import annotations
 
 import json
 import re
 import time
+from urllib.parse import parse_qsl, unquote, urlsplit
 
-from app.sim import admin
+from app.sim import admin, history
 from app.sim.assets import BadDataUrl, decode_data_url
 from app.sim.http_common import SimHandler
 from app.sim.media import is_wav
@@ -17,6 +18,8 @@ MODEL_PATH = "/v2/higgsfield-speech2video"
 STATUS = re.compile(r"^/v2/requests/(?P<id>[^/]+)/status/?$")
 RESULT = re.compile(r"^/v[12]/requests/(?P<id>[^/]+)/?$")
 CDN = re.compile(r"^/cdn/(?P<id>[^/]+)\.mp4$")
+HISTORY_PATH = "/inference-request/request-history"
+HISTORY_ONE = re.compile(r"^/inference-request/request-history/(?P<id>[^/]+)/?$")
 DEFAULT_PROMPT = (
     "Generate a captivating avatar video with fluent dialogue and lively facial gestures."
 )
@@ -38,6 +41,10 @@ class ApiHandler(SimHandler):
             return self.keyed("credits", self.credits)
         if m := CDN.match(path):
             return self.cdn(m["id"])
+        if path.rstrip("/") == HISTORY_PATH:
+            return self.history_route(None)
+        if m := HISTORY_ONE.match(path):
+            return self.history_route(unquote(m["id"]))
         if path in (MODEL_PATH, "/upload-asset"):
             return self.method_not_allowed()
         return self.reply_json(404, {"error": f"Not found: {path}"})
@@ -57,7 +64,12 @@ class ApiHandler(SimHandler):
             return self.keyed("submit", self.submit, body=True)
         if path == "/upload-asset":
             return self.keyed("upload", self.upload, body=True)
-        if STATUS.match(path) or RESULT.match(path) or path == "/v1/get-user-credits":
+        if (
+            STATUS.match(path)
+            or RESULT.match(path)
+            or path in ("/v1/get-user-credits", HISTORY_PATH)
+            or HISTORY_ONE.match(path)
+        ):
             self.read_body()
             return self.method_not_allowed()
         self.read_body()
@@ -67,6 +79,7 @@ class ApiHandler(SimHandler):
 
     def keyed(self, target: str, work, body: bool = False):
         """Latency, faults, key, rate limit, then `work`; drop_after closes after the work."""
+        self.target = target
         self.wait_latency()
         fault = self.pick_fault(target)
         if fault is not None and fault.mode == "drop":
@@ -149,7 +162,13 @@ class ApiHandler(SimHandler):
             return self.reply_json(406, {"error": refusal})
         prompt = fields["prompt"]
         outcome = "fail" if "[sim:fail]" in prompt else "block" if "[sim:block]" in prompt else "ok"
-        job = state.add_job(self.key, fields, outcome)
+        job = state.add_job(self.key, fields, outcome, data)
+        if state.take_drop_after_accept() or self.ctx.faults.chance(
+            state.options.drop_after_accept_rate
+        ):
+            self.injected = self.drop_after = True
+        if self.drop_after:
+            state.mark_unanswered(job.request_id)
         if outcome == "ok":
             job.video = self.ctx.maker.order(image, audio, job.duration, state.options.video_bytes)
             self.ctx.register_video(job.request_id, job.video)
@@ -257,8 +276,34 @@ class ApiHandler(SimHandler):
             return self.answer(200, {"urls": stored})
         return self.answer(200, {"file_urls": stored, "message": "Files uploaded successfully"})
 
+    def history_route(self, request_id: str | None):
+        """The account's request history (`history_off` answers every request with an error)."""
+        off = self.ctx.state.options.history_off
+        if off:
+            self.target = "history"
+            message = "Not Found" if off == 404 else "The request history is unavailable"
+            return self.reply_json(off, {"error": message})
+        if request_id is None:
+            return self.keyed("history", self.history_list)
+        return self.keyed("history", lambda: self.history_one(request_id))
+
+    def history_list(self):
+        params = dict(parse_qsl(urlsplit(self.path).query, keep_blank_values=True))
+        try:
+            page = history.query(self.ctx, self.key, params)
+        except history.HistoryQueryError as e:
+            return self.reply_json(400, {"error": str(e)})
+        return self.answer(200, page)
+
+    def history_one(self, request_id: str):
+        row = history.find(self.ctx, self.key, request_id)
+        if row is None:
+            return self.answer(404, {"error": f"Request {request_id} not found"})
+        return self.answer(200, row)
+
     def cdn(self, request_id: str):
         """The CDN hop: public, redirects to the video origin (across origins)."""
+        self.target = "cdn"
         location = f"{self.ctx.video_origin}/videos/{request_id}.mp4"
         return self.reply(302, b"", "text/plain", {"Location": location})
 

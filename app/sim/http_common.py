@@ -38,6 +38,7 @@ class SimHandler(BaseHTTPRequestHandler):
 
     # set per request
     key: str | None = None
+    target: str | None = None  # submit, status, result, credits, upload, history, video, cdn
     injected = False
     logged = False
 
@@ -54,6 +55,7 @@ class SimHandler(BaseHTTPRequestHandler):
 
     def begin(self) -> None:
         self.key = self.headers.get("x-api-key")
+        self.target = None
         self.injected = False
         self.logged = False
 
@@ -126,6 +128,8 @@ class SimHandler(BaseHTTPRequestHandler):
                 "origin": self.server.origin,
                 "method": self.command,
                 "path": self.route,
+                "host": self.headers.get("Host", ""),
+                "target": self.target,
                 "status": status,
                 "key_present": self.key is not None,
                 "key_ok": self.ctx.state.key_ok(self.key),

@@ -27,6 +27,7 @@ class VideoHandler(SimHandler):
         self.serve()
 
     def serve(self):
+        self.target = "video"
         self.wait_latency()
         found = self.locate()
         if found is None:

@@ -7,6 +7,7 @@ import dataclasses
 from dataclasses import dataclass, field
 
 DEFAULT_KEY = "SG_simulator0000demo"
+HISTORY_BODIES = ("object", "repr", "json_string")
 
 # Published price range per (quality, duration).
 PRICES = {
@@ -44,6 +45,15 @@ class SimOptions:
     fps: int = 10
     seed: int | None = None
     exit_with_parent: bool = False
+    # output files outlive the status/result retention (the CDN keeps them ~7 days)
+    output_retention_seconds: float = 7 * 24 * 3600.0
+    history_lag: float = 0.0  # before a new request shows in the history list
+    history_get_lag: float = 0.0  # before the by-id lookup knows it
+    history_dashless_ids: bool = False  # list ids as 32 hex digits
+    history_body: str = "object"  # request_body as: object | repr | json_string
+    history_off: int = 0  # 0: served; else every history request gets this status
+    drop_after_accept: int = 0  # the next N accepted submits lose their answer
+    drop_after_accept_rate: float = 0.0  # probability that an accepted submit loses it
 
     def scaled(self, seconds: float) -> float:
         """A duration of the real service, in this simulator's time."""
@@ -75,6 +85,15 @@ def _coerce(name: str, current, value):
     if name == "upload_shape":
         if value not in ("file_urls", "urls"):
             raise ValueError("upload_shape must be 'file_urls' or 'urls'")
+        return value
+    if name == "history_body":
+        if value not in HISTORY_BODIES:
+            raise ValueError(f"history_body must be one of {', '.join(HISTORY_BODIES)}")
+        return value
+    if name == "history_off":
+        value = int(value)
+        if value and not 400 <= value <= 599:
+            raise ValueError("history_off must be 0 or an HTTP error status (400-599)")
         return value
     if isinstance(current, bool):
         return bool(value)
@@ -114,7 +133,19 @@ def parse_args(argv: list[str]) -> SimOptions:
     p.add_argument("--fps", type=int, default=d.fps)
     p.add_argument("--seed", type=int, default=None, help="seed for random faults")
     p.add_argument("--exit-with-parent", action="store_true", help="quit when the parent dies")
+    p.add_argument("--output-retention-seconds", type=float, default=d.output_retention_seconds)
+    p.add_argument("--history-lag", type=float, default=d.history_lag)
+    p.add_argument("--history-get-lag", type=float, default=d.history_get_lag)
+    p.add_argument("--history-dashless-ids", action="store_true")
+    p.add_argument("--history-body", choices=HISTORY_BODIES, default=d.history_body)
+    p.add_argument("--history-off", type=int, default=d.history_off, help="0 or an HTTP status")
+    p.add_argument("--drop-after-accept", type=int, default=d.drop_after_accept)
+    p.add_argument("--drop-after-accept-rate", type=float, default=d.drop_after_accept_rate)
     ns = p.parse_args(argv)
     values = vars(ns)
     values["keys"] = values["keys"] or [DEFAULT_KEY]
+    try:
+        _coerce("history_off", 0, values["history_off"])
+    except ValueError as e:
+        p.error(str(e))
     return SimOptions(**values)

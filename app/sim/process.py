@@ -52,6 +52,7 @@ class SimulatorProcess:
     process: subprocess.Popen
     api_base: str
     upload_url: str
+    history_url: str
     video_origin: str
     admin: str
     keys: list[str]
@@ -91,6 +92,7 @@ class SimulatorProcess:
             process=proc,
             api_base=info["api_base"],
             upload_url=info["upload_url"],
+            history_url=info["history_url"],
             video_origin=info["video_origin"],
             admin=info["admin"],
             keys=list(info["keys"]),
@@ -155,7 +157,12 @@ class SimulatorProcess:
         return self._call("GET", "/options")
 
     def stats(self) -> dict:
+        """Encode timings, `accepted_submits`, `submits_by_body`, `keyed_by_host`/`_target`."""
         return self._call("GET", "/stats")
+
+    def seed_history(self, **row) -> list[str]:
+        """Add history rows (`days_ago=40, status="FAILED", count=250, ...`); their ids."""
+        return self._call("POST", "/history", row)["request_ids"]
 
     def reset(self) -> None:
         self._call("POST", "/reset")

@@ -1,4 +1,4 @@
-"""`s2v-studio simulate`: the Qt event loop (for encoding) in the main thread, HTTP in threads."""
+"""`s2v-studio simulate`: a Qt event loop in the main thread (fonts, signals), HTTP in threads."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ import tempfile
 import threading
 from pathlib import Path
 
+from app.sim.admin import request_counts
 from app.sim.assets import AssetStore
 from app.sim.faults import FaultBook
-from app.sim.http_api import ApiHandler
+from app.sim.http_api import HISTORY_PATH, ApiHandler
 from app.sim.http_common import SimHTTPServer
 from app.sim.http_video import VideoHandler
 from app.sim.options import SimOptions, parse_args
@@ -38,7 +39,9 @@ class SimContext:
             self._videos[request_id] = order
 
     def video_for(self, request_id: str) -> VideoOrder | None:
-        """Output files outlive the job's status (kept until reset, like the CDN's 7 days)."""
+        """Output files outlive the job's status, until `output_retention_seconds` (or reset)."""
+        if self.state.output_gone(request_id):
+            return None
         with self._lock:
             return self._videos.get(request_id)
 
@@ -52,8 +55,9 @@ class SimContext:
         return f"{self.video_origin}/videos/{request_id}.mp4"
 
     def stats(self) -> dict:
+        """Encode timings, accepted submits per request body, keyed requests per host."""
         runs = [{"seconds": s, "encode_s": round(t, 3)} for s, t in self.maker.timings]
-        return {"encodings": runs}
+        return {"encodings": runs, **request_counts(self.state)}
 
 
 def _workdir() -> Path:
@@ -78,6 +82,7 @@ def main(argv: list[str]) -> int:
     app = QGuiApplication.instance() or QGuiApplication(["s2v-sim"])
     workdir = _workdir()
     servers: list[SimHTTPServer] = []
+    maker = None
     try:
         maker = VideoMaker(workdir / "videos", fps=options.fps)
         ctx = SimContext(options, workdir, maker)
@@ -110,6 +115,7 @@ def main(argv: list[str]) -> int:
         line = {
             "api_base": ctx.api_base,
             "upload_url": f"{ctx.api_base}/upload-asset",
+            "history_url": f"{ctx.api_base}{HISTORY_PATH}",
             "video_origin": ctx.video_origin,
             "admin": f"{ctx.api_base}/_sim",
             "keys": list(options.keys),
@@ -122,4 +128,6 @@ def main(argv: list[str]) -> int:
         for server in servers:
             server.shutdown()
             server.server_close()
+        if maker is not None:
+            maker.close()
         shutil.rmtree(workdir, ignore_errors=True)

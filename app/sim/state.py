@@ -45,10 +45,16 @@ class Job:
     done_at: float
     expires_at: float
     outcome: str  # "ok", "fail", "block"
+    body: dict = field(default_factory=dict)  # the submit's JSON as sent
     video: VideoOrder | None = None
     finished: float | None = None
     billed: bool = False
     remaining_after: float | None = None
+    answered: bool = True  # False when the submit's answer was dropped after accepting
+
+    def wall(self, monotonic: float) -> float:
+        """A monotonic instant of this job as epoch seconds."""
+        return self.submitted_wall + (monotonic - self.submitted)
 
     def status(self, now: float) -> str:
         if self.outcome != "ok":
@@ -97,6 +103,8 @@ class SimState:
         self.spent = {k: 0.0 for k in options.keys}
         self.windows: dict[str, RateWindow] = {}
         self.burst_left = options.burst_429
+        self.drops_left = options.drop_after_accept
+        self.seeded: list[dict] = []  # history rows added through /_sim/history
 
     def reset(self) -> None:
         """Forget everything and restore the start options."""
@@ -113,6 +121,8 @@ class SimState:
                     self.spent.setdefault(k, 0.0)
             if "burst_429" in changes or "burst-429" in changes:
                 self.burst_left = new.burst_429
+            if "drop_after_accept" in changes or "drop-after-accept" in changes:
+                self.drops_left = new.drop_after_accept
             if "rate_limit" in changes or "rate_window_seconds" in changes:
                 self.windows.clear()
             self.options = new
@@ -169,8 +179,16 @@ class SimState:
 
     # --- jobs ----------------------------------------------------------------
 
-    def add_job(self, key: str, fields: dict, outcome: str) -> Job:
-        """Accept a submit: make the job and record it."""
+    def take_drop_after_accept(self) -> bool:
+        """True while the configured count of lost submit answers lasts."""
+        with self.lock:
+            if self.drops_left > 0:
+                self.drops_left -= 1
+                return True
+            return False
+
+    def add_job(self, key: str, fields: dict, outcome: str, body: dict | None = None) -> Job:
+        """Accept a submit: make the job and record it (`body`: the JSON as sent)."""
         with self.lock:
             o = self.options
             now = time.monotonic()
@@ -195,6 +213,7 @@ class SimState:
                 done_at=now + total,
                 expires_at=now + o.scaled(o.retention_seconds),
                 outcome=outcome,
+                body=dict(body if body is not None else fields),
             )
             self.jobs[job.request_id] = job
             self.submits.append(
@@ -205,9 +224,22 @@ class SimState:
                     "duration": duration,
                     "quality": quality,
                     "t": job.submitted_wall,
+                    "body": job.body,
+                    "key_index": o.keys.index(key) if key in o.keys else -1,
+                    "answered": True,
                 }
             )
             return job
+
+    def mark_unanswered(self, request_id: str) -> None:
+        """The submit was accepted but its answer will not reach the client."""
+        with self.lock:
+            job = self.jobs.get(request_id)
+            if job is not None:
+                job.answered = False
+            for entry in self.submits:
+                if entry["request_id"] == request_id:
+                    entry["answered"] = False
 
     def job(self, request_id: str) -> Job | None:
         """A live job (None when unknown or past its retention time)."""
@@ -219,8 +251,22 @@ class SimState:
             return job
 
     def expire(self, request_id: str) -> bool:
+        """Past the retention at once: status and result forget it, the history does not."""
         with self.lock:
-            return self.jobs.pop(request_id, None) is not None
+            job = self.jobs.get(request_id)
+            if job is None:
+                return False
+            job.expires_at = min(job.expires_at, time.monotonic())
+            return True
+
+    def output_gone(self, request_id: str) -> bool:
+        """True once a job's output file is past the output retention."""
+        with self.lock:
+            job = self.jobs.get(request_id)
+            if job is None:
+                return False
+            keep = self.options.scaled(self.options.output_retention_seconds)
+            return time.monotonic() >= job.submitted + keep
 
     def advance(self) -> None:
         """Finish and bill every job whose time has come (billing happens at completion)."""

@@ -15,6 +15,7 @@ import pytest
 from app.api.client import SegmindClient
 from app.api.download import Downloader
 from app.api.errors import ErrorKind, SegmindError
+from app.settings import DEFAULT_HISTORY_URL, Settings
 from tests.api.api_helpers import assert_no_key, free_port, run, settled_log
 
 
@@ -285,3 +286,94 @@ def test_custom_ca_from_ssl_cert_file(sim, relay_factory, tmp_path, monkeypatch)
     assert err.kind == ErrorKind.network and "SSL_CERT_FILE" in err.message
     monkeypatch.setenv("SSL_CERT_FILE", str(cert))
     assert run(credits()).credits == 50.0
+
+
+def test_the_key_reaches_only_the_api_upload_and_history_hosts(
+    sim, relay_factory, downloader, tmp_path
+):
+    """A whole job with the history on a host of its own (a relay on another port)."""
+    sim.config(job_seconds=20, redirect_videos=True)
+    host, port = sim.api_base.removeprefix("http://").split(":")
+    relay = relay_factory((host, int(port)))
+    relay.start()
+    history_url = f"http://127.0.0.1:{relay.port}/inference-request/request-history"
+
+    async def go():
+        client = SegmindClient(
+            sim.key, api_base=sim.api_base, upload_url=sim.upload_url, history_url=history_url
+        )
+        async with client, downloader() as d:
+            image = await client.upload("tests/data/portrait-astronaut.png")
+            audio = await client.upload("tests/data/voice-3s.wav")
+            job = await client.submit({"input_image": image, "input_audio": audio, "prompt": "Hi."})
+            while (await client.status(job.status_url)).status != "COMPLETED":
+                await asyncio.sleep(0.05)
+            await client.history_page(per_page=100)
+            record = await client.history_get(job.request_id)
+            await d.download(record.generation_url, tmp_path / "v.mp4")
+            with pytest.raises(SegmindError) as refused:  # the history host is not the API's
+                await client.status(
+                    history_url.replace(
+                        "/inference-request/request-history", "/v2/requests/x/status"
+                    )
+                )
+            return refused.value
+
+    refused = run(go())
+    assert refused.kind == ErrorKind.malformed and refused.sent is False
+    api_host, relay_host = sim.api_base.removeprefix("http://"), f"127.0.0.1:{relay.port}"
+    log = settled_log(sim)
+    keyed = {(e["host"], e["target"]) for e in log if e["key_present"]}
+    assert keyed == {
+        (api_host, "upload"),
+        (api_host, "submit"),
+        (api_host, "status"),
+        (relay_host, "history"),
+    }
+    assert sim.stats()["keyed_by_host"].keys() == {api_host, relay_host}
+    hops = [e for e in log if e["target"] in ("cdn", "video")]
+    assert hops and not any(e["key_present"] for e in hops)
+
+
+@pytest.mark.parametrize(
+    "history_url",
+    [
+        "http://api.spotprod.segmind.com/inference-request/request-history",
+        "ftp://api.spotprod.segmind.com/x",
+        "not a url",
+    ],
+)
+def test_an_unsafe_history_address_is_refused(history_url):
+    with pytest.raises(SegmindError) as caught:
+        SegmindClient(
+            "SG_0123456789abcdef",
+            api_base="https://api.segmind.com",
+            upload_url="https://workflows-api.segmind.com/upload-asset",
+            history_url=history_url,
+        )
+    assert caught.value.kind == ErrorKind.invalid_input
+
+
+@pytest.mark.parametrize(
+    "env, expected",
+    [
+        ({}, DEFAULT_HISTORY_URL),
+        ({"SEGMIND_API_BASE": "https://api.segmind.com/"}, DEFAULT_HISTORY_URL),
+        ({"SEGMIND_API_BASE": "http://127.0.0.1:9"}, None),  # no history for another API
+        (
+            {
+                "SEGMIND_API_BASE": "http://127.0.0.1:9",
+                "SEGMIND_HISTORY_URL": "http://127.0.0.1:9/h",
+            },
+            "http://127.0.0.1:9/h",
+        ),
+        ({"SEGMIND_HISTORY_URL": "https://h.example/h"}, "https://h.example/h"),
+    ],
+)
+def test_segmind_history_url_only_with_segmind_api_base(s2v_home, monkeypatch, env, expected):
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert Settings().with_env().history_url == expected
+    # a settings file's own API base counts like the environment's (the environment wins)
+    proxied = expected if {"SEGMIND_HISTORY_URL", "SEGMIND_API_BASE"} & env.keys() else None
+    assert Settings(api_base="https://proxy.example").with_env().history_url == proxied

@@ -90,6 +90,9 @@ def summary(families: list[Family]) -> list[str]:
         ("torture", "SIGKILL at 50 random", "jobs lost after 50 random SIGKILLs"),
         ("soak", "callbacks survived", "Qt-to-Python callbacks survived on the qasync loop"),
         ("security", "key in files", "API key found in files"),
+        ("media", "convert voice-3s.mp3", "MP3 to WAV on PyAV vs the QAudioDecoder path"),
+        ("media", "plan a 10-minute", "planning a 10-minute recording"),
+        ("media", "join ", "joining a 10-minute long video's parts"),
     ]
     seen = set()
     for fam_name, start, label in picks:

@@ -20,7 +20,16 @@ from pathlib import Path
 from tests.benchmarks.common import ROOT, Family
 from tests.benchmarks.report import render
 
-FAMILIES = ["startup", "responsiveness", "transfers", "budget", "soak", "torture", "security"]
+FAMILIES = [
+    "startup",
+    "responsiveness",
+    "transfers",
+    "budget",
+    "soak",
+    "torture",
+    "security",
+    "media",
+]
 
 
 def run_family(name: str, root: Path, quick: bool) -> Family:

@@ -42,11 +42,6 @@ def first_paint_seconds(cmd: list[str], env: dict, timeout: float = 60.0) -> flo
         raise RuntimeError(str(exc)) from None
 
 
-def app_prints_probe() -> bool:
-    """Whether app/ui implements the start-up probe itself."""
-    return any("S2V_STARTUP_PROBE" in p.read_text() for p in (ROOT / "app" / "ui").glob("*.py"))
-
-
 def populate(home: Path, count: int) -> None:
     """`count` finished jobs in the store, written with JobStore.add directly."""
     from app.jobs.model import Job, JobState
@@ -56,7 +51,7 @@ def populate(home: Path, count: int) -> None:
     store = JobStore(app_paths(home).database())
     states = [JobState.completed] * 8 + [JobState.failed, JobState.cancelled]
     now = time.time()
-    store._db.execute("BEGIN")  # one transaction: 10,000 fsyncs would take minutes
+    jobs = []  # one transaction: 10,000 fsyncs would take minutes
     for i in range(count):
         state = states[i % len(states)]
         job = Job(
@@ -74,9 +69,8 @@ def populate(home: Path, count: int) -> None:
             error_message="Audio processing failed" if state == JobState.failed else None,
         )
         job.finished_at = job.created_at + 330
-        store._write(job, fingerprint=f"fp{i}", insert=True)
-        store._note(job.id, "created", state.value)
-    store._db.execute("COMMIT")
+        jobs.append(job)
+    store.add_many(jobs, (f"fp{i}" for i in range(count)))
     store.close()
 
 
@@ -110,10 +104,7 @@ def run(ctx: Context) -> Family:
         t0 = time.monotonic()
         populate(full, with_history)
         fill_seconds = time.monotonic() - t0
-        native = app_prints_probe()
         app_cmd = [sys.executable, "-m", "app"]
-        if not native:
-            app_cmd = [sys.executable, str(ROOT / "tests" / "benchmarks" / "paint_probe.py")]
         bare_cmd = [sys.executable, str(ROOT / "tests" / "benchmarks" / "bare_window.py")]
         variants = {
             "bare": (bare_cmd, dict(env, S2V_HOME=str(ctx.home("bare")))),
@@ -162,12 +153,6 @@ def run(ctx: Context) -> Family:
         f"History written with JobStore in one transaction ({with_history:,} jobs, "
         f"{fill_seconds:.1f} s); 80% completed, 10% failed, 10% cancelled."
     )
-    if not native:
-        fam.notes.append(
-            "app/ui does not print the S2V_STARTUP_PROBE line yet: the app was timed through "
-            "tests/benchmarks/paint_probe.py (an application-wide event filter on the first "
-            "Paint of a top-level window, then app.ui.main.main())."
-        )
     return fam
 
 

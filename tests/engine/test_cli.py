@@ -171,3 +171,55 @@ def test_https_input_is_passed_through_without_upload(cli, media, sim):
     assert sim.job(job["request_id"])["image_url"] == url  # not uploaded again
     uploads = [e for e in sim.log() if e["path"].endswith("/upload-asset")]
     assert len(uploads) == 2  # ours above, and the voice clip: never the portrait
+
+
+def test_resume_wait_drives_unfinished_jobs_together(cli, media, sim):
+    sim.config(job_seconds=600)  # 3 s each at the test time scale
+    ids = []
+    for seed in (1, 2):
+        proc = cli("submit", media / "portrait-astronaut.png", media / "voice-3s.wav",
+                   "--seed", seed, "--json")  # fmt: skip
+        assert proc.returncode == 0, proc.stderr
+        ids.append(one(proc)["request_id"])
+    resumed = cli("resume", "--wait", "--json")
+    assert resumed.returncode == 0, resumed.stderr
+    assert [j["state"] for j in json.loads(resumed.stdout)] == ["completed", "completed"]
+    polls = {rid: [e["t"] for e in sim.log() if rid in e["path"]] for rid in ids}
+    first, second = polls[ids[0]], polls[ids[1]]
+    assert min(second) < max(first) and min(first) < max(second)  # polled side by side
+
+
+def test_trim_start_needs_trim_and_enters_the_fingerprint(cli, media, sim):
+    img, long_voice = media / "portrait-astronaut.png", media / "voice-32s.wav"
+    alone = cli("submit", img, long_voice, "--trim-start", "2")
+    assert alone.returncode == 2 and "--trim-start needs --trim" in alone.stderr
+    from app.jobs.model import Job
+    from app.jobs.prepare import fingerprint
+
+    base = Job(image="a.png", audio="b.wav", image_hash="1", audio_hash="2", duration=15)
+    untrimmed = fingerprint(base)
+    assert fingerprint(base.copy(trim_start=3.0)) == untrimmed  # not trimming: ignored
+    assert fingerprint(base.copy(trim=True)) == fingerprint(base.copy(trim=True, trim_start=0.0))
+    assert fingerprint(base.copy(trim=True, trim_start=3.0)) != fingerprint(base.copy(trim=True))
+
+
+def test_trim_start_reaches_the_job_and_its_sidecar(make_engine, media, tmp_path):
+    import asyncio
+
+    from app.jobs.engine import JobRequest
+    from app.jobs.sidecar import write_sidecar
+
+    engine = make_engine()
+    req = JobRequest(
+        image=str(media / "portrait-astronaut.png"),
+        audio=str(media / "voice-32s.wav"),
+        duration=15,
+        trim=True,
+        trim_start=2.5,
+    )
+    job = asyncio.run(engine.check(req))
+    assert job.trim and job.trim_start == 2.5
+    video = tmp_path / "v.mp4"
+    video.write_bytes(b"")
+    info = json.loads(write_sidecar(job, video).read_text())
+    assert info["inputs"]["audio"]["trim_start"] == 2.5

@@ -223,6 +223,11 @@ def make_bad_inputs(folder: Path) -> list[BadInput]:
         skip=_still_readable(locked),
     )
     audio("unicode-name", write_wav(d / "voix d'été 声音 copy.wav", 3, amplitude=0), "silent")
+    (d / "playlist.mp3").write_text(f"#EXTM3U\n#EXTINF:3,\n{GOOD_AUDIO}\n")
+    audio("playlist-as-mp3", d / "playlist.mp3", "looks like text")  # never opened by FFmpeg
+    riff = GOOD_AUDIO.read_bytes()
+    (d / "riff-avi.wav").write_bytes(riff[:8] + b"AVI " + riff[12:])
+    audio("avi-as-wav", d / "riff-avi.wav", "cannot be decoded")
     audio("url-ftp", "ftp://example.com/voice.wav", "ftp:")
     audio("url-http-remote", "http://example.com/voice.wav", "http://")
     return cases

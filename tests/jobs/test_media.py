@@ -14,6 +14,7 @@ import pytest
 
 from app.api.errors import ErrorKind, SegmindError
 from app.jobs import media
+from app.media.audio import decode_pcm
 from tests.jobs.bad_inputs import DATA, write_wav
 
 
@@ -124,9 +125,12 @@ def test_too_long_is_refused_unless_trimmed(tmp_path):
         media.prepare_audio(info, tmp_path, 15, trim=False)
     assert caught.value.kind == ErrorKind.invalid_input
     assert caught.value.message == (
-        "voice-32s.wav is 31.9 s long, longer than the longest video (15 s). "
-        "Trim it to 15 s (--trim, or the Trim option) or use a shorter clip."
+        "voice-32s.wav is 31.9 s long, longer than the longest video (15 s)."
     )
+    assert caught.value.cli_step == (
+        "Keep its first 15 s with --trim, or make a long video of all of it with --split."
+    )
+    assert caught.value.next_step == 'Choose "Trim to 15 s", or "Make a long video".'
     out = media.prepare_audio(info, tmp_path, 15, trim=True)
     assert wav_facts(out) == (15.0, 16000, 1, 2)
     assert src.read_bytes() == before
@@ -207,7 +211,7 @@ def test_locations_that_are_refused(text, fragment):
 
 
 def test_checks_run_in_worker_threads_in_parallel():
-    """The engine calls these via asyncio.to_thread; QAudioDecoder gets its own QEventLoop."""
+    """The engine calls these via asyncio.to_thread; PyAV decodes in any thread."""
     names = ["voice-3s.mp3", "voice-3s.ogg", "voice-3s.m4a", "voice-3s.flac"]
     expected = [media.inspect_audio(DATA / n) for n in names]
     seen_threads = set()
@@ -241,7 +245,7 @@ def test_checks_run_in_worker_threads_in_parallel():
 
 
 def test_decoding_inside_a_running_qt_loop_does_not_nest_it(qtbot):
-    """Called from a Qt callback (as under qasync), the decode runs on a helper thread."""
+    """Called from a Qt callback (as under qasync), the decode needs no event loop."""
     from PySide6.QtCore import QTimer
 
     got = []
@@ -323,3 +327,52 @@ def test_8_24_32_bit_pcm_wav_is_converted_to_16_bit(width, tmp_path):
     )
     out = media.prepare_audio(info, tmp_path / "out", 5, trim=False)
     assert wav_facts(out)[1:] == (11025, 1, 2)
+
+
+def test_parts_of_a_long_clip_are_exact_windows(tmp_path):
+    """A long video's parts: WAVs of exactly their part's length, adding up to the whole."""
+    for name in ("voice-32s.wav", "voice-3s.mp3"):
+        info = media.inspect_audio(DATA / name)
+        inner = [1.234, 2.5] if info.seconds < 5 else [14.19, 23.45]
+        cuts = [0.0, *inner, info.seconds]
+        total, whole = 0, len(decode_pcm(DATA / name, 16000).samples)
+        for start, end in zip(cuts, cuts[1:], strict=False):
+            duration = media.choose_duration(end - start)
+            out = media.prepare_audio(info, tmp_path, duration, False, start, end)
+            length, rate, _channels, _width = wav_facts(out)
+            frames = round(length * rate)
+            assert frames == min(round(end * rate), whole) - round(start * rate)
+            assert length <= duration
+            total += frames
+        assert total == whole  # every sample in one part, none in two
+
+
+def test_a_part_never_exceeds_its_billed_duration(tmp_path):
+    info = media.inspect_audio(DATA / "voice-32s.wav")
+    out = media.prepare_audio(info, tmp_path, 15, False, 2.0, 17.0004)
+    assert wav_facts(out)[0] == 15.0
+    with pytest.raises(SegmindError, match="is not inside"):
+        media.prepare_audio(info, tmp_path, 5, False, 40.0, 44.0)
+
+
+def test_a_clip_with_cover_art_is_a_voice_clip(tmp_path):
+    from tests.media.test_audio import with_cover_art
+
+    info = media.inspect_audio(with_cover_art(tmp_path / "memo.mp3"))
+    assert info.format == "mp3" and info.seconds == pytest.approx(3.28, abs=0.05)
+
+
+def test_downloaded_results_are_decoded(tmp_path):
+    good = media.inspect_video(DATA / "result-h264-5s.mp4")
+    assert (good.width, good.height, good.codec) == (512, 512, "h264")
+    half = tmp_path / "result.mp4"
+    data = (DATA / "result-h264-5s.mp4").read_bytes()
+    half.write_bytes(data[: len(data) // 2])
+    with pytest.raises(SegmindError) as caught:
+        media.inspect_video(half)
+    assert caught.value.kind == ErrorKind.malformed
+    assert "result.mp4" in caught.value.message and "cut short" in caught.value.message
+    page = tmp_path / "page.mp4"
+    page.write_text("<html>Access denied</html>")
+    with pytest.raises(SegmindError, match="does not play"):
+        media.inspect_video(page)

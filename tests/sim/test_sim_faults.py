@@ -69,6 +69,8 @@ def test_drop_closes_before_doing_anything(sim):
         "origin": "api",
         "method": "POST",
         "path": MODEL_PATH,
+        "host": sim.api_base.removeprefix("http://"),
+        "target": "submit",
         "status": 0,
         "key_present": True,
         "key_ok": True,

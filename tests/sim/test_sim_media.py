@@ -1,4 +1,4 @@
-"""The result video is a real MP4 that QtMultimedia plays: right duration, frames, soundtrack."""
+"""The result video is a real H.264 + AAC MP4 that QtMultimedia plays: duration, frames, sound."""
 
 from __future__ import annotations
 
@@ -69,3 +69,38 @@ def test_the_soundtrack_is_padded_to_the_requested_duration(qtbot, result_file):
     qtbot.waitUntil(lambda: bool(finished or errors), timeout=10000)
     assert not errors
     assert sum(samples) / 16000 == pytest.approx(5.0, abs=0.15)
+
+
+def test_the_result_is_h264_and_aac_of_the_requested_duration(result_file):
+    av = pytest.importorskip("av")
+    with av.open(str(result_file)) as c:
+        video, audio = c.streams.video[0], c.streams.audio[0]
+        assert (video.codec_context.name, audio.codec_context.name) == ("h264", "aac")
+        assert float(video.duration * video.time_base) == pytest.approx(5.0, abs=0.15)
+        assert float(audio.duration * audio.time_base) == pytest.approx(5.0, abs=0.15)
+        assert c.duration / 1e6 == pytest.approx(5.0, abs=0.15)
+
+
+def test_a_decoded_frame_is_the_painted_frame(qapp, result_file):
+    """The band converted per frame joins the still top without a seam (compression aside)."""
+    av = pytest.importorskip("av")
+    from PySide6.QtGui import QImage
+
+    from app.sim.media import FramePainter, load_picture
+
+    painter = FramePainter(load_picture(PORTRAIT.read_bytes()), 5)
+    with av.open(str(result_file)) as c:
+        for i, frame in enumerate(c.decode(video=0)):
+            if i == 23:
+                rgb = frame.to_rgb()
+                break
+    want = painter.frame(2.3).convertToFormat(QImage.Format.Format_RGB888)
+    stride, width = rgb.planes[0].line_size, rgb.width * 3
+    got = bytes(rgb.planes[0])
+    for top, bottom in ((0, painter.strip_top), (painter.strip_top, rgb.height)):
+        diff = total = 0
+        for y in range(top, bottom, 3):
+            row, ref = got[y * stride : y * stride + width], bytes(want.constScanLine(y))[:width]
+            diff += sum(abs(a - b) for a, b in zip(row, ref, strict=True))
+            total += width
+        assert diff / total < 8, f"rows {top}-{bottom} differ by {diff / total:.1f} on average"

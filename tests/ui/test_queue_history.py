@@ -17,7 +17,7 @@ from app.ui.queue_view import QueueView
 def history(tmp_path, count: int, unfinished_at=(1500,)) -> JobStore:
     store = JobStore(tmp_path / "jobs.sqlite3")
     now = time.time()
-    store._db.execute("BEGIN")  # one transaction, as the start-up benchmark fills it
+    jobs = []
     for i in range(count):
         state = JobState.queued if i in unfinished_at else JobState.completed
         job = Job(
@@ -28,8 +28,8 @@ def history(tmp_path, count: int, unfinished_at=(1500,)) -> JobStore:
             created_at=now - i * 60,
             cost=1.41 if state == JobState.completed else None,
         )
-        store._write(job, insert=True)
-    store._db.execute("COMMIT")
+        jobs.append(job)
+    store.add_many(jobs)  # one transaction, as the start-up benchmark fills it
     return store
 
 
