@@ -251,7 +251,7 @@ class SegmindClient:
         if not self.history_url:
             raise history.NoHistory()
         url = history.page_url(self.history_url, **query)
-        reply = await self._retrying("history", lambda: self._send("history", "GET", url))
+        reply = await self._retrying(lambda: self._send("history", "GET", url))
         return history.parse_page(reply.data, reply.status)
 
     async def history_get(self, request_id: str) -> history.HistoryRow | None:
@@ -260,7 +260,7 @@ class SegmindClient:
             raise history.NoHistory()
         url = history.row_url(self.history_url, request_id)
         try:
-            reply = await self._retrying("history", lambda: self._send("history", "GET", url))
+            reply = await self._retrying(lambda: self._send("history", "GET", url))
         except SegmindError as err:
             if history.means_unknown_request(err, request_id):
                 return None
