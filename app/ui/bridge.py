@@ -15,7 +15,16 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Signal
 
 from app.api.errors import ErrorKind, SegmindError
-from app.jobs.events import CreditsChanged, JobChanged, JobError, JobProgress, JobWarning
+from app.jobs.events import (
+    CreditsChanged,
+    JobAdded,
+    JobChanged,
+    JobError,
+    JobProgress,
+    JobRemoved,
+    JobWaiting,
+    JobWarning,
+)
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +35,8 @@ class EngineBridge(QObject):
     jobChanged = Signal(object)  # Job
     jobProgress = Signal(str, str, object, object)  # job_id, phase, done, total
     jobWarning = Signal(object, str)  # job_id | None, message
+    jobWaiting = Signal(str, str, object)  # job_id, "job_slot" | "request_slot" | ..., until
+    jobAdded = Signal(object)  # Job: submitted, restored, or added by another process
     error = Signal(object, object)  # job_id | None, SegmindError
     creditsChanged = Signal(object, object)  # credits, free credits
     submitted = Signal(object)  # Job
@@ -56,6 +67,12 @@ class EngineBridge(QObject):
             self.jobChanged.emit(event.job)
         elif isinstance(event, JobProgress):
             self.jobProgress.emit(event.job_id, event.phase, event.done, event.total)
+        elif isinstance(event, JobWaiting):
+            self.jobWaiting.emit(event.job_id, event.reason, event.until)
+        elif isinstance(event, JobAdded):
+            self.jobAdded.emit(event.job)
+        elif isinstance(event, JobRemoved):
+            self.removed.emit(event.job_id)
         elif isinstance(event, JobWarning):
             self.jobWarning.emit(event.job_id, event.message)
         elif isinstance(event, JobError):
@@ -157,11 +174,15 @@ class EngineBridge(QObject):
         return self._call(job_id, self.engine.rerun, seed=seed)
 
     def remove(self, job_id: str, delete_files: bool = False) -> bool:
-        """Forget a finished job (and delete its video if asked); `removed` on success."""
+        """Take a finished job off the list (and delete its video if asked); the engine's
+        JobRemoved event (here: `removed`) follows. False when it was refused."""
         try:
-            self.engine.remove(job_id, delete_files=delete_files)
+            self.engine.hide(job_id, delete_files=delete_files)
         except Exception as exc:  # noqa: BLE001 - the funnel reports it
             self._report(exc, job_id)
             return False
-        self.removed.emit(job_id)
         return True
+
+    def restore(self, job_id: str):
+        """Undo a remove: the job is listed again (JobAdded follows)."""
+        return self._call(job_id, self.engine.restore)

@@ -22,7 +22,7 @@ from app.ui.theme import tone
 
 SIMULATED_BADGE = "SIMULATED — not lip-synced"
 PORTRAIT_SIZE = 72
-History = Callable[[str], list[tuple[float, str, str | None]]]
+History = Callable[[str], list]  # Engine.history: HistoryEntry(at, what, detail, by)
 
 
 def _label(text: str = "", *, selectable: bool = True) -> QLabel:
@@ -34,10 +34,16 @@ def _label(text: str = "", *, selectable: bool = True) -> QLabel:
     return label
 
 
-def history_lines(entries: list[tuple[float, str, str | None]]) -> list[str]:
-    """The store's job log in words: "12:01:04  Uploading", "12:06:40  Retry (attempt 2)"."""
+def history_lines(entries: list) -> list[str]:
+    """The store's job log in words: "12:01:04  Uploading", "12:06:40  Retry (attempt 2)".
+
+    Entries are HistoryEntry (at, what, detail, by) or (at, what, detail) tuples."""
     lines = []
-    for t, what, detail in entries:
+    for entry in entries:
+        if isinstance(entry, tuple):
+            t, what, detail = entry[:3]
+        else:
+            t, what, detail = entry.at, entry.what, entry.detail
         if "->" in what:
             state = what.split("->", 1)[1]
             try:

@@ -37,9 +37,12 @@ class KeyDialog(QDialog):
 
     keyChanged = Signal(str)
 
-    def __init__(self, engine, keystore: KeyStore, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, engine, keystore: KeyStore, parent: QWidget | None = None, bridge=None
+    ) -> None:
         super().__init__(parent)
         self.engine = engine
+        self.bridge = bridge
         self.keystore = keystore
         self.setWindowTitle("Segmind API key")
         self.setModal(False)

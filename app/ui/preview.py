@@ -89,10 +89,11 @@ class PreviewPlayer(QWidget):
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(self.details)
         self.details_scroll = scroll
-        stage.addWidget(scroll, 2)
-        lay = QVBoxLayout(self)
+        # side by side: the pane is wide and short, the queue above takes the height
+        lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        lay.addLayout(stage)
+        lay.addLayout(stage, 3)
+        lay.addWidget(scroll, 2)
         self.setMinimumWidth(240)
         self.clear()
 

@@ -28,7 +28,7 @@ def test_params_defaults_and_duration_from_audio(qtbot):
     assert not p.trim_blocks and p.values()["trim"] is True
     p.set_audio_seconds(14.0)
     p.set_duration(5)  # the creator picks a shorter video than the clip: trim offered
-    assert p.needs_trim and "first 5 s" in p.trim_box.text()
+    assert p.needs_trim and "keep 0:00.0–0:05.0" in p.trim_box.text()
     p.set_duration(15)
     assert not p.needs_trim and p.trim_box.isHidden() and p.values()["trim"] is False
 

@@ -14,7 +14,8 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMessageBox
 
 from app.jobs.model import JobState
-from app.ui.queue_model import COL_STATE
+from app.ui.confirm import button
+from app.ui.queue_model import COL_STATE, DetailRole
 
 T = 20000  # ms; a job takes ~2 s at the simulator's time factor
 
@@ -88,9 +89,24 @@ def test_cancel_retry_rerun_remove_delete(studio, qtbot, media):
     job = submit(qtbot, w)
     wait_state(qtbot, w, job.id, JobState.queued, JobState.processing)
     w.queue.select_job(job.id)
+    # a job Segmind already has: the cancel asks first and says it may be billed
     w.queue.actions_["cancel"].trigger()
-    wait_state(qtbot, w, job.id, JobState.cancelled)
+    box = w._dialogs["cancel"]
+    assert box.isVisible() and "may still make and bill" in box.text()
+    assert box.defaultButton().text() == "Keep waiting"
+    button(box, "Keep waiting").click()
+    qtbot.wait(200)
+    assert w.model.find(job.id).state in (JobState.queued, JobState.processing)
+    w.queue.actions_["cancel"].trigger()
+    button(w._dialogs["cancel"], "Cancel anyway").click()
+    cancelled = wait_state(qtbot, w, job.id, JobState.cancelled)
+    assert cancelled.may_be_billed
+    # retrying a job that may have been billed says so before it sends anything
     w.queue.actions_["retry"].trigger()
+    box = w._dialogs["retry"]
+    assert box.isVisible() and "billed too" in box.text()
+    assert w.model.find(job.id).state == JobState.cancelled  # nothing sent yet
+    button(box, "Retry and pay again").click()
     done = wait_state(qtbot, w, job.id, JobState.completed)
     assert done.attempt == 2
     rows = w.model.rowCount()
@@ -100,18 +116,57 @@ def test_cancel_retry_rerun_remove_delete(studio, qtbot, media):
     rerun = w.model.job(0)
     assert rerun.rerun_of == job.id and rerun.seed != job.seed
     wait_state(qtbot, w, rerun.id, JobState.completed)
-    # remove keeps the file; delete with files removes it (after a non-modal confirmation)
+    # remove keeps the file and can be undone (status bar button, Ctrl+Z)
+    spent = w.engine.spent_this_month()
     w.queue.select_job(job.id)
     w.queue.actions_["remove"].trigger()
-    assert w.model.row_of(job.id) is None and Path(done.output_path).is_file()
-    assert w.engine.get(job.id) is None
+    qtbot.waitUntil(lambda: w.model.row_of(job.id) is None, timeout=5000)
+    assert Path(done.output_path).is_file() and w.engine.spent_this_month() == spent
+    assert w.undo_button.isVisible() and "Removed 1 job" in w.statusBar().currentMessage()
+    assert w.undo_action.isEnabled()
+    w.undo_action.trigger()
+    qtbot.waitUntil(lambda: w.model.row_of(job.id) is not None, timeout=5000)
+    assert not w.undo_button.isVisible() and not w.engine.get(job.id).hidden
+    w.queue.select_job(job.id)
+    w.queue.actions_["remove"].trigger()
+    qtbot.waitUntil(lambda: w.model.row_of(job.id) is None, timeout=5000)
+    w._undo_timer.timeout.emit()  # the ten seconds are over
+    assert not w.undo_button.isVisible() and not w.undo_action.isEnabled()
     video = w.model.job(w.model.row_of(rerun.id)).output_path
     w.queue.select_job(rerun.id)
     w.queue.actions_["delete"].trigger()
     box = w._dialogs["delete"]
-    assert isinstance(box, QMessageBox) and box.isVisible()
-    next(b for b in box.buttons() if b.text() == "Delete").click()
-    assert w.model.row_of(rerun.id) is None and not Path(video).exists()
+    assert isinstance(box, QMessageBox) and box.isVisible() and "cannot be undone" in box.text()
+    button(box, "Delete").click()
+    qtbot.waitUntil(lambda: w.model.row_of(rerun.id) is None, timeout=5000)
+    assert not Path(video).exists()
+
+
+def test_cancel_before_submit_does_not_ask(studio, qtbot, media):
+    w = studio
+    w.engine.settings.concurrency = 1
+    w.engine.apply_settings()
+    fill(w, media, prompt="first [sim:slow]")
+    wait_ready(qtbot, w)
+    first = submit(qtbot, w)
+    w.params.prompt.setPlainText("second, waits for a free job slot")
+    second = submit(qtbot, w)
+    qtbot.waitUntil(
+        lambda: "free job slot" in w.model.index(w.model.row_of(second.id), COL_STATE).data(
+            DetailRole
+        ),
+        timeout=T,
+    )
+    w.queue.select_job(second.id)
+    w.queue.actions_["cancel"].trigger()
+    assert "cancel" not in w._dialogs
+    done = wait_state(qtbot, w, second.id, JobState.cancelled)
+    assert not done.may_be_billed and not done.request_id
+    wait_state(qtbot, w, first.id, JobState.queued, JobState.processing)
+    w.queue.select_job(first.id)
+    w.queue.actions_["cancel"].trigger()
+    button(w._dialogs["cancel"], "Cancel anyway").click()
+    wait_state(qtbot, w, first.id, JobState.cancelled)
 
 
 def test_failed_job_shows_the_error_and_retry(studio, qtbot, media):
@@ -153,7 +208,7 @@ def test_privacy_notice_then_spending_confirmation(studio, qtbot, media):
     box = w._dialogs["spend"]
     assert box.isVisible() and "threshold" in box.text()
     with qtbot.waitSignal(w.bridge.submitted, timeout=T):
-        next(b for b in box.buttons() if b.text() == "Generate anyway").click()
+        button(box, "Generate anyway").click()
     saved = json.loads(w.paths.settings_file.read_text())
     assert saved["privacy_notice_seen"] is True
 
@@ -167,7 +222,7 @@ def test_closing_with_running_jobs_explains_and_state_is_saved(studio, qtbot, me
     w.close()
     box = w._dialogs["quit"]
     assert box.isVisible() and "within an hour" in box.text() and not w.closed.is_set()
-    next(b for b in box.buttons() if b.text() == "Quit").click()
+    button(box, "Quit").click()
     assert w.closed.is_set()
     saved = json.loads(w.paths.settings_file.read_text())
     assert saved["window"]["splitter"] and saved["window"]["geometry"]
