@@ -10,7 +10,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtWidgets import QHBoxLayout, QToolButton, QWidget
 
-from app.ui import formats
+from app.media import formats
 from app.ui.icons import icon
 from app.ui.media_slot import MediaSlot, human_size, media_checks
 from app.ui.waveform import WaveformView, clock

@@ -1,7 +1,7 @@
 """The portrait slot and what every input slot does: drop a file, paste an https URL, browse.
 
 A wrong file is refused while it is dragged (extension and magic bytes only, no decode,
-from app.ui.formats); the full check (app.jobs.media) runs on a worker thread through the
+from app.media.formats); the full check (app.jobs.media) runs on a worker thread through the
 bridge once the file is taken. The voice clip slot is app.ui.audio_slot.
 """
 
@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.ui import formats
+from app.media import formats
 from app.ui.bridge import EngineBridge
 from app.ui.icons import icon
 
@@ -35,11 +35,12 @@ THUMB = 128
 def quick_check(path: str, kind: str) -> str | None:
     """Why `path` cannot be a portrait (kind "image") or a voice clip ("audio"); None if it may.
 
-    Fast enough for dragEnterEvent: the extension and the first 16 bytes.
+    Fast enough for dragEnterEvent: the extension and the first 64 bytes, by the one
+    formats table (app.media.formats) that the checks in app.jobs use too.
     """
     p = Path(path)
     name = p.name
-    exts, magic = formats.extensions(kind), formats.MAGIC[kind]
+    exts = formats.extensions(kind)
     what = f"{'an image' if kind == 'image' else 'a sound file'} ({formats.names(kind)})"
     if p.is_dir():
         return f"{name} is a folder: drop {what}."
@@ -47,12 +48,12 @@ def quick_check(path: str, kind: str) -> str | None:
         return f"{name} is not {what}."
     try:
         with p.open("rb") as f:
-            head = f.read(16)
+            head = f.read(64)
     except OSError as exc:
         return f"{name} cannot be read ({exc.strerror or exc})."
     if not head:
         return f"{name} is empty."
-    if not magic(head):
+    if not formats.looks_like(head, kind):
         return f"{name} does not look like {what}: its content does not match its name."
     return None
 
@@ -122,6 +123,7 @@ class MediaSlot(QFrame):
         row = QHBoxLayout()
         self.browse_button = QPushButton(icon("open"), "Browse…")
         self.browse_button.setToolTip(f"Choose a {self.noun} on this computer")
+        self.browse_button.setAccessibleName(f"Browse for a {self.noun}")
         self.browse_button.clicked.connect(self.browse)
         self.url_edit = QLineEdit(placeholderText="or paste an https:// link")
         self.url_edit.setAccessibleName(f"{self.title} link")

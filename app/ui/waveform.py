@@ -51,6 +51,7 @@ class WaveformView(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setMinimumHeight(56)
         self.setAccessibleName("Waveform of the voice clip")
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # arrow keys move the trim window
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
         return QSize(240, 64)

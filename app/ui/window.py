@@ -262,6 +262,9 @@ class StudioWindow(WindowFlows, QMainWindow):
     def update_generate(self) -> None:
         self.inputs.show_blocker(self.blocker())
         self.first_run.setVisible(self.engine is not None and not self._has_key and not self.demo)
+        if not self.demo:  # says whether a key is set, in words (no check mark without one)
+            none = self.engine is not None and not self._has_key
+            self.key_action.setText("Segmind API &key… (none set)" if none else "Segmind API &key…")
 
     def request(self):
         return self.inputs.request()
