@@ -291,10 +291,15 @@ class StudioWindow(WindowFlows, QMainWindow):
             dlg.open()
             return
         try:
-            values, _job_id, missing = sidecar_values(Path(path))
+            values, job_id, missing = sidecar_values(Path(path))
         except ValueError as exc:
             self.show_status(str(exc), 10)
             return
+        job = self.engine.get(job_id) if self.engine is not None and job_id else None
+        if job is not None:  # made here: its own inputs, wherever they are
+            found = {k: getattr(job, k) for k in ("image", "audio") if Path(getattr(job, k)).is_file()}
+            values.update(found)
+            missing = [m for m in missing if m not in {Path(v).name for v in found.values()}]
         self.inputs.load(values)
         gone = f" Not found next to it: {', '.join(missing)}." if missing else ""
         self.show_status(f"Settings of {Path(path).name} loaded.{gone}", 10)

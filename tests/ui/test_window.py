@@ -173,6 +173,19 @@ def test_failed_job_shows_the_error_and_retry(studio, qtbot, media):
     failed = wait_state(qtbot, w, job.id, JobState.failed)
     assert "no speech" in (failed.error_message or "").lower()
     assert w.tray.messages[-1][0].startswith("Job failed")
+    # Edit and resubmit: the failed job's inputs and settings back in a cleared form
+    w.image_slot.clear()
+    w.audio_slot.clear()
+    w.params.prompt.setPlainText("something else")
+    w.params.seed.setValue(5)
+    w.queue.select_job(job.id)
+    assert w.queue.actions_["edit"].isEnabled()
+    w.queue.actions_["edit"].trigger()
+    qtbot.waitUntil(lambda: w.audio_slot.ready and w.image_slot.ready, timeout=5000)
+    v = w.inputs.values()
+    assert v["prompt"] == failed.prompt and v["seed"] == failed.seed
+    assert v["image"] == failed.image and v["audio"] == failed.audio
+    assert v["duration"] == failed.duration and v["quality"] == failed.quality
 
 
 def test_duplicate_submit_offers_submit_anyway(studio, qtbot, media):
@@ -182,8 +195,11 @@ def test_duplicate_submit_offers_submit_anyway(studio, qtbot, media):
     job = submit(qtbot, w)
     wait_state(qtbot, w, job.id, JobState.completed)
     qtbot.mouseClick(w.generate_button, Qt.MouseButton.LeftButton)
+    assert w.statusBar().currentMessage().startswith("Checking and sending")
     qtbot.waitUntil(lambda: w.error_bar.isVisible(), timeout=T)
     assert w.error_bar.button.text() == "Submit anyway"
+    assert w.statusBar().currentMessage() == ""  # nothing stale left after the refusal
+    assert "--force" not in w.error_bar.message.text()
     with qtbot.waitSignal(w.bridge.submitted, timeout=T) as blocker:
         w.error_bar.button.click()
     assert blocker.args[0].id != job.id
@@ -222,3 +238,40 @@ def test_closing_with_running_jobs_explains_and_state_is_saved(studio, qtbot, me
     assert w.closed.is_set()
     saved = json.loads(w.paths.settings_file.read_text())
     assert saved["window"]["splitter"] and saved["window"]["geometry"]
+
+
+def test_a_video_dropped_on_the_window_loads_its_settings(studio, qtbot, media):
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    w = studio
+    fill(w, media, prompt="Settings from the sidecar")
+    w.params.seed.setValue(4242)
+    wait_ready(qtbot, w)
+    job = submit(qtbot, w)
+    done = wait_state(qtbot, w, job.id, JobState.completed)
+    assert Path(done.output_path).with_suffix(".json").is_file()
+    w.image_slot.clear()
+    w.audio_slot.clear()
+    w.params.prompt.setPlainText("")
+    w.params.seed.setValue(1)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(done.output_path)])
+    w.dropEvent(
+        QDropEvent(
+            QPointF(400, 300),
+            Qt.DropAction.CopyAction,
+            mime,
+            Qt.MouseButton.LeftButton,
+            Qt.KeyboardModifier.NoModifier,
+        )
+    )
+    qtbot.waitUntil(lambda: w.audio_slot.ready and w.image_slot.ready, timeout=5000)
+    v = w.inputs.values()
+    assert v["prompt"] == "Settings from the sidecar" and v["seed"] == 4242
+    assert v["image"] == done.image and v["audio"] == done.audio
+    assert "loaded" in w.statusBar().currentMessage()
+    # a file without a sidecar is refused in words
+    other = media / "result-h264-5s.mp4"
+    w.open_video_settings(str(other))
+    assert "no settings file" in w.statusBar().currentMessage()
