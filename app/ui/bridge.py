@@ -8,9 +8,9 @@ it itself (`run(..., failed=...)`: the key dialog, the media slots).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
@@ -25,6 +25,9 @@ from app.jobs.events import (
     JobWaiting,
     JobWarning,
 )
+
+if TYPE_CHECKING:
+    import asyncio
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +108,8 @@ class EngineBridge(QObject):
 
         With `timeout`, a call still running then fails with TimeoutError.
         """
+        import asyncio  # not before the first paint: the window is built without a loop
+
         if timeout is not None:
             coro = asyncio.wait_for(coro, timeout)
         task = asyncio.ensure_future(coro)
@@ -131,6 +136,8 @@ class EngineBridge(QObject):
 
         Without a running event loop (a widget used on its own) it runs at once.
         """
+        import asyncio
+
         try:
             asyncio.get_running_loop()
         except RuntimeError:

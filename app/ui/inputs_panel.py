@@ -127,7 +127,10 @@ class InputsPanel(QWidget):
     # -- Generate -----------------------------------------------------------------
     def blocker(self) -> str | None:
         """Why the form cannot be sent yet, in the words of the button; None when it can."""
-        for slot, add in ((self.image_slot, "Add a portrait"), (self.audio_slot, "Add a voice clip")):
+        for slot, add in (
+            (self.image_slot, "Add a portrait"),
+            (self.audio_slot, "Add a voice clip"),
+        ):
             if not slot.value:
                 return add
             if slot.loading:
@@ -142,11 +145,17 @@ class InputsPanel(QWidget):
         b = self.generate_button
         b.setEnabled(reason is None)
         b.setText(reason or READY)
-        b.setToolTip(reason or "Send the job to Segmind (Ctrl+Enter). Your files are uploaded first.")
+        b.setToolTip(
+            reason or "Send the job to Segmind (Ctrl+Enter). Your files are uploaded first."
+        )
         b.setAccessibleDescription(reason or "")
 
     def values(self) -> dict:
-        return {"image": self.image_slot.value, "audio": self.audio_slot.value, **self.params.values()}
+        return {
+            "image": self.image_slot.value,
+            "audio": self.audio_slot.value,
+            **self.params.values(),
+        }
 
     def request(self):
         """The JobRequest the form describes."""

@@ -13,7 +13,6 @@ which also builds the video preview (Qt Multimedia) and fills the queue from the
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from pathlib import Path
 
@@ -67,7 +66,7 @@ class StudioWindow(WindowFlows, QMainWindow):
         super().__init__(parent)
         self.engine, self.settings, self.paths, self.keystore = None, settings, paths, keystore
         self.demo, self.theme = demo, theme
-        self.closed = asyncio.Event()
+        self._closed = None  # an asyncio.Event, made when the main coroutine asks for it
         self._quitting = False
         self._privacy_ok = bool(settings.privacy_notice_seen)
         self._last_request = None
@@ -115,6 +114,17 @@ class StudioWindow(WindowFlows, QMainWindow):
         self.update_generate()
         self.update_money()
         self.update_counts()
+
+    @property
+    def closed(self):
+        """Set when the creator really quits (asyncio is imported only after the first paint)."""
+        if self._closed is None:
+            import asyncio
+
+            self._closed = asyncio.Event()
+            if self._quitting:
+                self._closed.set()
+        return self._closed
 
     def _estimate(self, quality: str, duration: int) -> float | None:
         return self.engine.estimate(quality, duration) if self.engine is not None else None
@@ -297,7 +307,9 @@ class StudioWindow(WindowFlows, QMainWindow):
             return
         job = self.engine.get(job_id) if self.engine is not None and job_id else None
         if job is not None:  # made here: its own inputs, wherever they are
-            found = {k: getattr(job, k) for k in ("image", "audio") if Path(getattr(job, k)).is_file()}
+            found = {
+                k: getattr(job, k) for k in ("image", "audio") if Path(getattr(job, k)).is_file()
+            }
             values.update(found)
             missing = [m for m in missing if m not in {Path(v).name for v in found.values()}]
         self.inputs.load(values)
@@ -543,5 +555,6 @@ class StudioWindow(WindowFlows, QMainWindow):
             self.preview.clear()
         self.tray.hide()
         self.bridge.detach()
-        self.closed.set()
+        if self._closed is not None:
+            self._closed.set()
         self.close()

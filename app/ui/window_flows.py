@@ -217,8 +217,7 @@ class WindowFlows:
             "Jobs are still running",
             f"{running} job{'s are' if running > 1 else ' is'} still running. If you quit now, "
             "Speech2Video Studio carries on with them the next time you start it — as long "
-            "as that is within an hour of submitting: Segmind forgets a job after one hour."
-            + tray,
+            "as that is within an hour of submitting: Segmind forgets a job after one hour." + tray,
             accept=("Quit", self.quit),
             reject="Keep open",
             registry=self._dialogs,

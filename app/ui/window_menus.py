@@ -92,7 +92,9 @@ def build_menus(w) -> None:
         w.key_action.setToolTip("The demo uses the simulator's own key")
     tools.addAction(w.key_action)
     tools.addAction(
-        _action(w, "&Preferences…", w.open_settings, QKeySequence.StandardKey.Preferences, "settings")
+        _action(
+            w, "&Preferences…", w.open_settings, QKeySequence.StandardKey.Preferences, "settings"
+        )
     )
     tools.addSeparator()
     if w.demo:
@@ -113,7 +115,9 @@ def build_menus(w) -> None:
 
 
 def _note(w, key: str, title: str, text: str) -> QMessageBox:
-    box = QMessageBox(QMessageBox.Icon.Information, title, text, QMessageBox.StandardButton.Close, w)
+    box = QMessageBox(
+        QMessageBox.Icon.Information, title, text, QMessageBox.StandardButton.Close, w
+    )
     box.setTextFormat(box.textFormat().RichText)
     w._dialogs[key] = box
     box.open()

@@ -152,8 +152,8 @@ def test_cancel_before_submit_does_not_ask(studio, qtbot, media):
     w.params.prompt.setPlainText("second, waits for a free job slot")
     second = submit(qtbot, w)
     qtbot.waitUntil(
-        lambda: "free job slot" in w.model.index(w.model.row_of(second.id), COL_STATE).data(
-            DetailRole
+        lambda: (
+            "free job slot" in w.model.index(w.model.row_of(second.id), COL_STATE).data(DetailRole)
         ),
         timeout=T,
     )

@@ -41,9 +41,15 @@ def close(w) -> None:
 
 
 def many_jobs(n=30):
+    states = [JobState.completed, JobState.failed, JobState.processing]
     return [
-        Job(image="a.png", audio="a.wav", prompt=f"job {i} " + "long words " * 12, state=s)
-        for i, s in zip(range(n), [JobState.completed, JobState.failed, JobState.processing] * n)
+        Job(
+            image="a.png",
+            audio="a.wav",
+            prompt=f"job {i} " + "long words " * 12,
+            state=states[i % 3],
+        )
+        for i in range(n)
     ]
 
 
@@ -115,7 +121,9 @@ def test_title_help_menu_and_logs_folder(qtbot, paths, opened_urls):
     assert not box.isModal() or box.isVisible()
     box.close()
     shortcuts = window_menus.show_shortcuts(w)
-    assert "Ctrl+Z" in shortcuts.text() or "Undo" in shortcuts.text() or "Delete" in shortcuts.text()
+    assert (
+        "Ctrl+Z" in shortcuts.text() or "Undo" in shortcuts.text() or "Delete" in shortcuts.text()
+    )
     shortcuts.close()
     window_menus.open_logs(w)
     assert opened_urls == [str(paths.logs)]
