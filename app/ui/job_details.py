@@ -81,7 +81,8 @@ class JobDetails(QWidget):
         self.thumbnail.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.thumbnail.setAccessibleName("Portrait")
         self.audio = _label()
-        self.params = QFormLayout()
+        self.params_box = QWidget()  # hidden with no job: no names without values
+        self.params = QFormLayout(self.params_box)
         self.params.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.params.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.params.setContentsMargins(0, 0, 0, 0)
@@ -108,7 +109,7 @@ class JobDetails(QWidget):
         lay.addLayout(head)
         lay.addWidget(self.reason)
         lay.addLayout(files)
-        lay.addLayout(self.params)
+        lay.addWidget(self.params_box)
         line = QFrame(frameShape=QFrame.Shape.HLine)
         lay.addWidget(line)
         lay.addWidget(self.history_title)
@@ -121,9 +122,10 @@ class JobDetails(QWidget):
         self.badge.setVisible(bool(job and job.demo))
         for w in (self.history_title, self.history_text, self.reason):
             w.setVisible(False)
+        self.params_box.setVisible(job is not None)
         if job is None:
             self.state_icon.clear()
-            self.state.setText("Select a job to see it here.")
+            self.state.setText("")  # the picture beside says "Select a job…"
             self.thumbnail.clear()
             self.audio.clear()
             for label in self.values.values():

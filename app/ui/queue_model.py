@@ -92,7 +92,9 @@ class JobTableModel(JobRows):
             return self._sort_key(job, col)
         if role == ProgressRole:
             return self._percent(job)
-        if role == BarRole:
+        if role == BarRole:  # under the state only, while there is something to wait for
+            if col != COL_STATE or job.state.finished:
+                return None
             p = self._progress_of(job)
             return (p.fraction, p.estimate) if p.fraction is not None else None
         if role == FrameRole and col == COL_THUMB:

@@ -14,11 +14,9 @@ which also builds the video preview (Qt Multimedia) and fills the queue from the
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
-from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QFileDialog,
     QFrame,
     QLabel,
     QMainWindow,
@@ -33,20 +31,21 @@ from app.ui.bridge import EngineBridge
 from app.ui.error_bar import ErrorBar
 from app.ui.first_run import FirstRun, banner
 from app.ui.icons import app_icon
-from app.ui.inputs_panel import InputsPanel, job_values, sidecar_values
-from app.ui.queue_model import DEMO_BADGE, ROW_HEIGHT, JobTableModel
+from app.ui.inputs_panel import InputsPanel
+from app.ui.queue_model import DEMO_BADGE, JobTableModel
 from app.ui.queue_view import QueueView
 from app.ui.tray import Tray
+from app.ui.window_dialogs import WindowDialogs
 from app.ui.window_flows import WindowFlows
+from app.ui.window_layout import WindowLayout
 from app.ui.window_menus import build_menus
 
 log = logging.getLogger(__name__)
 MIN_SIZE = (1024, 680)
-QUEUE_ROWS = 8  # rows the queue shows at 1280x800 before the preview gets the rest
 STATUS_SECONDS = 5
 
 
-class StudioWindow(WindowFlows, QMainWindow):
+class StudioWindow(WindowFlows, WindowLayout, WindowDialogs, QMainWindow):
     """Drop, queue, watch, preview. `closed` is set when the creator really quits."""
 
     demoRequested = Signal()
@@ -206,37 +205,6 @@ class StudioWindow(WindowFlows, QMainWindow):
         if shown is not None:
             self.preview.show_job(shown)
 
-    def showEvent(self, event) -> None:  # noqa: N802 - Qt API
-        super().showEvent(event)
-        if not self._laid_out:
-            self._laid_out = True
-            if not (self.settings.window or {}).get("right_splitter") or self.demo:
-                self.fit_queue()
-
-    def fit_queue(self) -> None:
-        """The queue gets the rows it shows best (at least QUEUE_ROWS), the pane the rest."""
-        total = self.right.height()
-        chrome = self.queue.height() - self.queue.table.viewport().height()
-        queue = min(total - 180, max(QUEUE_ROWS * ROW_HEIGHT + chrome + 4, int(total * 0.62)))
-        self.right.setSizes([queue, max(0, total - queue)])
-
-    def set_pane_visible(self, on: bool) -> None:
-        """Show or collapse the preview and details (F9); the queue takes the room."""
-        if self.preview is not None:
-            if not on:
-                self.preview.pause() if self.preview.multimedia_available() else None
-            self.preview.setVisible(on)
-        else:
-            self.right.widget(1).setVisible(on)
-
-    def set_color_scheme(self, choice: str) -> None:
-        self.settings.color_scheme = choice
-        if self.theme is not None:
-            self.theme.apply(choice)
-        for c, act in getattr(self, "scheme_actions", {}).items():
-            act.setChecked(c == choice)
-        self.save_settings()
-
     def _connect(self) -> None:
         b = self.bridge
         b.jobChanged.connect(self.on_job_changed)
@@ -284,48 +252,6 @@ class StudioWindow(WindowFlows, QMainWindow):
         self.queue.select_job(job.id)
         self.show_status("Job added to the queue.")
         self.update_counts()
-
-    # -- loading settings into the form ---------------------------------------------
-    def use_settings(self, job: Job) -> None:
-        """Edit and resubmit / Use these settings: the job's inputs and parameters."""
-        self.inputs.load(job_values(job))
-        self.show_status("The form holds that job's settings: change what you like, then Generate.")
-        self.params.prompt.setFocus()
-
-    def open_video_settings(self, path: str | None = None) -> None:
-        """A video made here: its sidecar's settings into the form (menu, or a drop)."""
-        if path is None:
-            dlg = QFileDialog(self, "Open a video made here", "", "Videos (*.mp4)")
-            dlg.fileSelected.connect(self.open_video_settings)
-            self._dialogs["video"] = dlg
-            dlg.open()
-            return
-        try:
-            values, job_id, missing = sidecar_values(Path(path))
-        except ValueError as exc:
-            self.show_status(str(exc), 10)
-            return
-        job = self.engine.get(job_id) if self.engine is not None and job_id else None
-        if job is not None:  # made here: its own inputs, wherever they are
-            found = {
-                k: getattr(job, k) for k in ("image", "audio") if Path(getattr(job, k)).is_file()
-            }
-            values.update(found)
-            missing = [m for m in missing if m not in {Path(v).name for v in found.values()}]
-        self.inputs.load(values)
-        gone = f" Not found next to it: {', '.join(missing)}." if missing else ""
-        self.show_status(f"Settings of {Path(path).name} loaded.{gone}", 10)
-
-    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt API
-        urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
-        if len(urls) == 1 and urls[0].toLocalFile().lower().endswith(".mp4"):
-            event.acceptProposedAction()
-        else:
-            event.ignore()
-
-    def dropEvent(self, event) -> None:  # noqa: N802 - Qt API
-        self.open_video_settings(event.mimeData().urls()[0].toLocalFile())
-        event.acceptProposedAction()
 
     # -- engine events ----------------------------------------------------------
     def on_job_added(self, job: Job) -> None:
@@ -427,90 +353,6 @@ class StudioWindow(WindowFlows, QMainWindow):
         text = f"{c['running']} running · {c['queued']} waiting"
         self.counts_label.setText(text)
         self.tray.set_status(text)
-
-    # -- dialogs ----------------------------------------------------------------
-    def open_key_dialog(self, _checked: bool = False) -> None:
-        if self.demo or self.keystore is None or self.engine is None:
-            return
-        from app.ui.key_dialog import KeyDialog
-
-        dlg = self._dialogs.get("key")
-        if dlg is None:
-            dlg = KeyDialog(self.engine, self.keystore, self, bridge=self.bridge)
-            dlg.keyChanged.connect(self.on_key_changed)
-            self._dialogs["key"] = dlg
-        dlg.open()
-
-    def on_key_changed(self, source: str) -> None:
-        self._has_key = bool(source) and bool(self.keystore.key())
-        self.update_generate()
-        if self._has_key:
-            self.error_bar.dismiss()
-
-    def open_settings(self) -> None:
-        from app.ui.settings_dialog import SettingsDialog
-
-        dlg = self._dialogs.get("settings")
-        if dlg is None:
-            dlg = SettingsDialog(self.settings, self.paths, self, persist=not self.demo)
-            dlg.settingsChanged.connect(self.on_settings_changed)
-            self._dialogs["settings"] = dlg
-        dlg.open()
-
-    def on_settings_changed(self) -> None:
-        if self.engine is None:
-            return
-        s, e = self.settings, self.engine.settings
-        if e is s:  # the engine shares the window's settings: budget, concurrency, folder
-            self.engine.apply_settings()
-        else:  # the demo keeps its own prices, folder, budget and concurrency
-            e.spend_threshold, e.notifications = s.spend_threshold, s.notifications
-        self.tray.notifications = s.notifications
-        self.update_money()
-        self.model.dataChanged.emit(
-            self.model.index(0, 0), self.model.index(max(0, self.model.rowCount() - 1), 6)
-        )
-
-    # -- window state and closing ---------------------------------------------------
-    def save_settings(self) -> None:
-        """Write the settings file; never in the demo (it runs on the creator's settings
-        object only in memory)."""
-        if self.demo:
-            return
-        try:
-            self.settings.save(self.paths)
-        except OSError:
-            log.exception("could not save the settings")
-
-    def restore_state(self) -> None:
-        w = {} if self.demo else (self.settings.window or {})
-        try:
-            if w.get("geometry"):
-                self.restoreGeometry(QByteArray.fromBase64(w["geometry"].encode()))
-            if w.get("splitter"):
-                self.splitter.setSizes([int(x) for x in w["splitter"]])
-            if w.get("right_splitter"):
-                self.right.setSizes([int(x) for x in w["right_splitter"]])
-            if w.get("queue_header"):
-                self.queue.restore_header(QByteArray.fromBase64(w["queue_header"].encode()))
-            if w.get("columns"):
-                self.queue.restore_widths(w["columns"])
-            if w.get("pane") is False:
-                self.pane_action.setChecked(False)
-        except (TypeError, ValueError, AttributeError):
-            log.warning("ignoring unreadable window state")
-
-    def save_state(self) -> None:
-        header = self.queue.table.horizontalHeader().saveState()
-        self.settings.window = {
-            "geometry": bytes(self.saveGeometry().toBase64()).decode(),
-            "splitter": self.splitter.sizes(),
-            "right_splitter": self.right.sizes(),
-            "queue_header": bytes(header.toBase64()).decode(),
-            "columns": {str(k): v for k, v in self.queue.column_widths().items()},
-            "pane": self.pane_action.isChecked(),
-        }
-        self.save_settings()
 
     def bring_back(self) -> None:
         self.showNormal()

@@ -133,7 +133,8 @@ def test_honest_progress_and_elapsed(qapp):
     assert model.index(0, COL_STATE).data(DetailRole) == "Downloading the video: 25%"
     assert model.index(0, COL_STATE).data(BarRole) == (0.25, False)
     model.upsert(job.copy(state=JobState.completed, finished_at=now))
-    assert model.index(0, COL_STATE).data(BarRole) == (1.0, False)
+    assert model.index(0, COL_STATE).data(BarRole) is None  # "Done": no bar left to fill
+    assert model.index(0, COL_PROMPT).data(BarRole) is None
 
 
 def test_waiting_reasons_and_cancelling(qapp):
