@@ -162,7 +162,6 @@ class InputsPanel(QWidget):
         from app.jobs.prepare import JobRequest
 
         known = {f.name for f in dataclasses.fields(JobRequest)}
-        # trim_start joins JobRequest with the engine's trim work; until then it stays out
         return JobRequest(**{k: v for k, v in self.values().items() if k in known})
 
     def _show_trim(self) -> None:

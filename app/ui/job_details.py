@@ -110,8 +110,8 @@ class JobDetails(QWidget):
         lay.addWidget(self.reason)
         lay.addLayout(files)
         lay.addWidget(self.params_box)
-        line = QFrame(frameShape=QFrame.Shape.HLine)
-        lay.addWidget(line)
+        self.line = QFrame(frameShape=QFrame.Shape.HLine)
+        lay.addWidget(self.line)
         lay.addWidget(self.history_title)
         lay.addWidget(self.history_text)
         lay.addStretch(1)
@@ -123,6 +123,7 @@ class JobDetails(QWidget):
         for w in (self.history_title, self.history_text, self.reason):
             w.setVisible(False)
         self.params_box.setVisible(job is not None)
+        self.line.setVisible(job is not None)
         if job is None:
             self.state_icon.clear()
             self.state.setText("")  # the picture beside says "Select a job…"
