@@ -38,7 +38,6 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationName("Speech2Video Studio")
     app.setApplicationDisplayName("Speech2Video Studio")
     app.setDesktopFileName("s2v-studio")
-    app.setWindowIcon(app_icon())
     app.setQuitOnLastWindowClosed(False)  # the main coroutine decides when to end
     paths = app_paths().ensure()
     studio = Studio(paths)
@@ -47,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         from app.logs import setup_logging
         from app.ui import crash
 
+        app.setWindowIcon(app_icon())  # 9 files read and decoded: after the first paint too
         setup_logging(paths)
         crash.install(lambda: studio.window, paths, keys=studio.secrets)
 

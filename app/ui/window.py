@@ -74,7 +74,6 @@ class StudioWindow(WindowFlows, WindowLayout, WindowDialogs, QMainWindow):
         self._laid_out = False
         # the application's display name is added by the window system: not repeated here
         self.setWindowTitle(DEMO_BADGE if demo else "")
-        self.setWindowIcon(app_icon())
         self.setMinimumSize(*MIN_SIZE)
         self.setAcceptDrops(True)  # a video made here: its settings into the form
 
@@ -100,6 +99,7 @@ class StudioWindow(WindowFlows, WindowLayout, WindowDialogs, QMainWindow):
     def attach(self, engine) -> None:
         """Connect the engine: its events, the stored key, the preview and the queue."""
         self.engine = engine
+        self.setWindowIcon(app_icon())  # after the first paint: it reads nine files
         self.bridge.attach(engine)
         if self.preview is None:
             self._build_preview()
