@@ -10,7 +10,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtWidgets import QHBoxLayout, QToolButton, QWidget
 
-from app.media import formats
 from app.ui.icons import icon
 from app.ui.media_slot import MediaSlot, human_size, media_checks
 from app.ui.waveform import WaveformView, clock
@@ -22,8 +21,6 @@ class AudioSlot(MediaSlot):
     kind = "audio"
     noun = "voice clip"
     title = "Voice clip"
-    hint = f"Drop a voice clip here ({formats.names('audio')}), paste a link, or browse."
-    file_filter = formats.file_filter("audio")
     BUCKETS = 160
 
     def _make_preview(self) -> QWidget:

@@ -31,11 +31,7 @@ def job_values(job) -> dict:
     return {
         "image": job.image,
         "audio": job.audio,
-        "prompt": job.prompt,
-        "duration": job.duration,
-        "quality": job.quality,
-        "seed": job.seed,
-        "enhance_prompt": job.enhance_prompt,
+        **job.params(),
         "trim": job.trim,
         "trim_start": getattr(job, "trim_start", 0.0) or 0.0,
     }

@@ -88,6 +88,12 @@ class MediaSlot(QFrame):
     hint = ""
     file_filter = ""
 
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        names = formats.names(cls.kind)  # one formats table: what is offered is what is taken
+        cls.hint = f"Drop a {cls.noun} here ({names}), paste a link, or browse."
+        cls.file_filter = formats.file_filter(cls.kind)
+
     def __init__(self, parent: QWidget | None = None, bridge: EngineBridge | None = None) -> None:
         super().__init__(parent)
         self.bridge = bridge or EngineBridge(None, self)
@@ -325,8 +331,6 @@ class ImageSlot(MediaSlot):
     kind = "image"
     noun = "portrait"
     title = "Portrait"
-    hint = f"Drop a portrait here ({formats.names('image')}), paste a link, or browse."
-    file_filter = formats.file_filter("image")
 
     def _make_preview(self) -> QWidget:
         self.thumb = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)

@@ -244,9 +244,6 @@ class StudioWindow(WindowFlows, WindowLayout, WindowDialogs, QMainWindow):
             none = self.engine is not None and not self._has_key
             self.key_action.setText("Segmind API &key… (none set)" if none else "Segmind API &key…")
 
-    def request(self):
-        return self.inputs.request()
-
     def on_submitted(self, job: Job) -> None:
         self.model.upsert(job)
         self.queue.select_job(job.id)
