@@ -128,6 +128,7 @@ class Settings:
     spend_threshold: float = 20.0  # confirm a submit that would pass this monthly total
     keep_in_tray: bool = True
     privacy_notice_seen: bool = False
+    color_scheme: str = "system"  # the window's "system" | "light" | "dark"
     prices: dict = field(default_factory=lambda: json.loads(json.dumps(DEFAULT_PRICES)))
     window: dict = field(default_factory=dict)  # geometry and splitter sizes (ui)
     timings: Timings = field(default_factory=Timings)

@@ -1,11 +1,12 @@
 """Render the studio window on a real X server and save screenshots to docs/screenshots/.
 
-    .venv/bin/python tools/screenshots.py [--out docs/screenshots] [--only queue]
+    .venv/bin/python tools/screenshots.py [--out docs/screenshots] [--only dark]
 
-Starts Xvfb when $DISPLAY is not set, then runs each state in its own process
-(QT_QPA_PLATFORM=xcb, a fresh S2V_HOME, no keyring): first run without a key, the demo
-queue with running and finished jobs, a playing preview, and a crowded queue (200 jobs
-and a long prompt).
+Starts Xvfb (1920x1200) when $DISPLAY is not set, then runs the offline demo once per
+colour scheme in its own process (QT_QPA_PLATFORM=xcb, a fresh S2V_HOME, no keyring):
+a full queue of earlier takes, a failed job, a job rendering, and the preview playing a
+finished one; the window is shot at 1024x680, 1280x800 and 1920x1080
+(`window-<scheme>-<width>x<height>.png`), and the first-run offer once (`first-run.png`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-STATES = ("first-run", "queue", "preview", "queue-200")
+STATES = ("light", "dark", "first-run")
+SIZES = ((1024, 680), (1280, 800), (1920, 1080))
+RESULT = ROOT / "tests" / "data" / "result-h264-5s.mp4"
 LONG_PROMPT = (
     "A warm, confident presenter looks straight into the camera, smiles between sentences, "
     "nods slightly on every key point, raises the eyebrows when asking a question and keeps "
@@ -36,7 +39,7 @@ def start_xvfb() -> tuple[subprocess.Popen | None, str]:
         if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
             display = f":{n}"
             proc = subprocess.Popen(
-                ["Xvfb", display, "-screen", "0", "1366x900x24", "-nolisten", "tcp"],
+                ["Xvfb", display, "-screen", "0", "1920x1200x24", "-nolisten", "tcp"],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
@@ -98,16 +101,19 @@ def shoot(state: str, out: Path) -> int:
 
     from app.settings import Settings, app_paths
     from app.ui.main import Studio
+    from app.ui.theme import Theme
 
     app = QApplication([sys.argv[0]])
     app.setApplicationName("Speech2Video Studio")
+    app.setApplicationDisplayName("Speech2Video Studio")
     app.setQuitOnLastWindowClosed(False)
     paths = app_paths().ensure()
     settings = Settings.load(paths)
     settings.privacy_notice_seen = True
-    settings.window = {}
+    settings.color_scheme = "light" if state == "first-run" else state
     settings.save(paths)
     studio = Studio(paths, demo_time_factor=0.03)
+    studio.theme = Theme(app, settings.color_scheme)
     with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
         return runner.run(scenario(studio, state, out))
 
@@ -121,11 +127,21 @@ async def until(check, timeout: float = 60.0) -> None:
 
 
 def grab(window, path: Path) -> None:
-    """The window as the X server shows it (QScreen.grabWindow of the whole screen area)."""
+    """The window as the X server shows it (QScreen.grabWindow of the window's area)."""
     geo = window.frameGeometry()
     pix = window.screen().grabWindow(0, geo.x(), geo.y(), geo.width(), geo.height())
     pix.save(str(path))
     print(f"saved {path} ({pix.width()}x{pix.height()})")
+
+
+async def submit(w, prompt: str, seed: int) -> str:
+    w.params.prompt.setPlainText(prompt)
+    w.params.seed.setValue(seed)
+    await until(lambda: w.generate_button.isEnabled(), 20)
+    before = w.model.rowCount()
+    w.generate()
+    await until(lambda: w.model.rowCount() > before, 20)
+    return w.model.job(0).id
 
 
 async def scenario(studio, state: str, out: Path) -> int:
@@ -133,60 +149,62 @@ async def scenario(studio, state: str, out: Path) -> int:
     await until(lambda: studio.window is not None and studio.window.isVisible())
     w = studio.window
     w.move(0, 0)
-    w.resize(1366, 860)
-    if state == "queue-200":
-        seed_crowd(w)
-        w.params.prompt.setPlainText(LONG_PROMPT)
-    if state in ("queue", "preview", "queue-200"):
-        await until(lambda: w.generate_button.isEnabled(), 20)
-        before = w.model.rowCount()
-        w.generate()
-        await until(lambda: w.model.rowCount() > before, 20)
-        if state == "queue-200":
-            await until(lambda: w.model.job(0).state.value == "processing", 30)
-        else:
-            await until(lambda: w.model.job(0).state.value == "completed", 60)
-        if state == "queue":
-            for seed in (7, 8):
-                w.params.seed.setValue(seed)
-                w.generate()
-                await until(lambda n=w.model.rowCount(): w.model.rowCount() > n, 20)
-            await until(lambda: w.model.job(0).state.value == "processing", 30)
-            await asyncio.sleep(2.5)
-            w.queue.select_job(w.model.job(2).id)
-        else:
-            w.queue.select_job(w.model.job(0).id)
-        if state == "preview":
-            await asyncio.sleep(0.5)
-            w.preview.play()
-            await asyncio.sleep(2.0)
-    await asyncio.sleep(1.0)
-    grab(w, out / f"{state}.png")
+    if state == "first-run":
+        w.resize(1280, 800)
+        await until(lambda: w.engine is not None and w.first_run.isVisible(), 20)
+        await asyncio.sleep(1.0)
+        grab(w, out / "first-run.png")
+        w.quit()
+        await run
+        return 0
+    w.resize(1280, 800)
+    await until(lambda: w.generate_button.isEnabled(), 20)
+    seed_crowd(w, 40)
+    done = await submit(w, "A friendly presenter greets the audience and smiles.", 7)
+    await submit(w, "[sim:fail] A take the service refuses", 8)
+    await until(lambda: w.model.find(done).state.value == "completed", 60)
+    await submit(w, "[sim:slow] " + LONG_PROMPT, 9)
+    await until(lambda: w.model.job(0).state.value == "processing", 30)
+    await asyncio.sleep(3.0)  # the estimate bar moves
+    w.params.prompt.setPlainText("The next take: a calm narrator, eyes on the camera.")
+    w.queue.select_job(done)
+    await asyncio.sleep(0.5)
+    w.preview.loop.setChecked(True)
+    w.preview.play()
+    for width, height in SIZES:
+        w.resize(width, height)
+        w.fit_queue()
+        await asyncio.sleep(1.2)
+        grab(w, out / f"window-{state}-{width}x{height}.png")
     w.quit()
     await run
     return 0
 
 
-def seed_crowd(window, n: int = 200) -> None:
-    """Fill the demo store with n finished jobs (as if made earlier) to see a long queue."""
+def seed_crowd(window, n: int) -> None:
+    """Earlier takes in the demo store: finished videos (copies of a real result, so the
+    rows show first frames), and a few that failed or were cancelled."""
     import random
 
     from app.jobs.model import Job, JobState
 
     rnd = random.Random(4)
     now = time.time()
+    folder = window.engine.output_folder()
+    folder.mkdir(parents=True, exist_ok=True)
     states = [JobState.completed] * 6 + [JobState.failed, JobState.cancelled]
     for i in range(n):
         state = rnd.choice(states)
         job = Job(
             image=window.image_slot.value,
             audio=window.audio_slot.value,
-            prompt=f"Take {n - i}: " + (LONG_PROMPT if i % 3 == 0 else "a short hello"),
+            prompt=f"Take {i + 1}: " + (LONG_PROMPT if i % 3 == 0 else "a short hello"),
             duration=rnd.choice((5, 10, 15)),
             quality=rnd.choice(("high", "mid")),
             seed=rnd.randint(1, 999_999),
             state=state,
             demo=True,
+            simulated=True,
             created_at=now - (n - i) * 600,
             submitted_at=now - (n - i) * 600 + 4,
             finished_at=now - (n - i) * 600 + 330,
@@ -194,9 +212,16 @@ def seed_crowd(window, n: int = 200) -> None:
         )
         if state == JobState.completed:
             job.cost = 2.81
-        else:
-            job.error_code = "job_failed" if state == JobState.failed else "cancelled"
+            video = folder / f"take-{i + 1}.mp4"
+            shutil.copy(RESULT, video)
+            job.output_path = str(video)
+        elif state == JobState.failed:
+            job.error_code = "job_failed"
             job.error_message = "Audio processing failed: no speech detected"
+        else:
+            job.request_id = None
+            job.error_code = "cancelled"
+            job.error_message = "Cancelled before it was sent: nothing was billed"
         window.engine.store.add(job)
         window.model.upsert(job)
 

@@ -1,19 +1,33 @@
 """Engine events as Qt signals, and thin adapters from widgets to the engine's verbs.
 
 The widgets never await anything themselves: they call these methods, which start a task
-(async verbs) or call the engine directly (sync verbs), and report every failure through
-one funnel, the `error` signal.
+(async verbs, checks on a worker thread) or call the engine directly (sync verbs), and
+report every failure through one funnel, the `error` signal, unless the caller handles
+it itself (`run(..., failed=...)`: the key dialog, the media slots).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
 from app.api.errors import ErrorKind, SegmindError
-from app.jobs.events import CreditsChanged, JobChanged, JobError, JobProgress, JobWarning
+from app.jobs.events import (
+    CreditsChanged,
+    JobAdded,
+    JobChanged,
+    JobError,
+    JobProgress,
+    JobRemoved,
+    JobWaiting,
+    JobWarning,
+)
+
+if TYPE_CHECKING:
+    import asyncio
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +38,8 @@ class EngineBridge(QObject):
     jobChanged = Signal(object)  # Job
     jobProgress = Signal(str, str, object, object)  # job_id, phase, done, total
     jobWarning = Signal(object, str)  # job_id | None, message
+    jobWaiting = Signal(str, str, object)  # job_id, "job_slot" | "request_slot" | ..., until
+    jobAdded = Signal(object)  # Job: submitted, restored, or added by another process
     error = Signal(object, object)  # job_id | None, SegmindError
     creditsChanged = Signal(object, object)  # credits, free credits
     submitted = Signal(object)  # Job
@@ -54,6 +70,12 @@ class EngineBridge(QObject):
             self.jobChanged.emit(event.job)
         elif isinstance(event, JobProgress):
             self.jobProgress.emit(event.job_id, event.phase, event.done, event.total)
+        elif isinstance(event, JobWaiting):
+            self.jobWaiting.emit(event.job_id, event.reason, event.until)
+        elif isinstance(event, JobAdded):
+            self.jobAdded.emit(event.job)
+        elif isinstance(event, JobRemoved):
+            self.removed.emit(event.job_id)
         elif isinstance(event, JobWarning):
             self.jobWarning.emit(event.job_id, event.message)
         elif isinstance(event, JobError):
@@ -71,16 +93,57 @@ class EngineBridge(QObject):
             self.error.emit(job_id, SegmindError(ErrorKind.internal, f"Unexpected error: {exc}"))
 
     def _spawn(self, coro, job_id: str | None = None) -> asyncio.Task:
+        return self.run(coro, job_id=job_id)
+
+    def run(
+        self,
+        coro,
+        *,
+        job_id: str | None = None,
+        done: Callable[[object], None] | None = None,
+        failed: Callable[[BaseException], None] | None = None,
+        timeout: float | None = None,
+    ) -> asyncio.Task:
+        """Run a coroutine; `done(result)` or `failed(exc)` (else the funnel) when it ends.
+
+        With `timeout`, a call still running then fails with TimeoutError.
+        """
+        import asyncio  # not before the first paint: the window is built without a loop
+
+        if timeout is not None:
+            coro = asyncio.wait_for(coro, timeout)
         task = asyncio.ensure_future(coro)
         self._tasks.add(task)
 
-        def done(t: asyncio.Task) -> None:
+        def finished(t: asyncio.Task) -> None:
             self._tasks.discard(t)
-            if not t.cancelled() and t.exception() is not None:
-                self._report(t.exception(), job_id)
+            if t.cancelled():
+                return
+            exc = t.exception()
+            if exc is None:
+                if done is not None:
+                    done(t.result())
+            elif failed is not None:
+                failed(exc)
+            else:
+                self._report(exc, job_id)
 
-        task.add_done_callback(done)
+        task.add_done_callback(finished)
         return task
+
+    def in_thread(self, fn, *args, done: Callable[[object], None]) -> asyncio.Task | None:
+        """Run `fn(*args)` on a worker thread, then `done(result)` on the UI thread.
+
+        Without a running event loop (a widget used on its own) it runs at once.
+        """
+        import asyncio
+
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            done(fn(*args))
+            return None
+        return self.run(asyncio.to_thread(fn, *args), done=done)
 
     # -- async verbs ----------------------------------------------------------
     def submit(self, request, force: bool = False) -> asyncio.Task:
@@ -93,9 +156,9 @@ class EngineBridge(QObject):
 
         return self._spawn(run())
 
-    def check_key(self, key: str) -> asyncio.Task:
+    def check_key(self, key: str, *, done=None, failed=None, timeout=None) -> asyncio.Task:
         """Ask for the balance with `key` (the engine emits CreditsChanged)."""
-        return self._spawn(self.engine.check_key(key))
+        return self.run(self.engine.check_key(key), done=done, failed=failed, timeout=timeout)
 
     def refresh_credits(self, key: str | None) -> asyncio.Task | None:
         return self.check_key(key) if key else None
@@ -118,11 +181,15 @@ class EngineBridge(QObject):
         return self._call(job_id, self.engine.rerun, seed=seed)
 
     def remove(self, job_id: str, delete_files: bool = False) -> bool:
-        """Forget a finished job (and delete its video if asked); `removed` on success."""
+        """Take a finished job off the list (and delete its video if asked); the engine's
+        JobRemoved event (here: `removed`) follows. False when it was refused."""
         try:
-            self.engine.remove(job_id, delete_files=delete_files)
+            self.engine.hide(job_id, delete_files=delete_files)
         except Exception as exc:  # noqa: BLE001 - the funnel reports it
             self._report(exc, job_id)
             return False
-        self.removed.emit(job_id)
         return True
+
+    def restore(self, job_id: str):
+        """Undo a remove: the job is listed again (JobAdded follows)."""
+        return self._call(job_id, self.engine.restore)

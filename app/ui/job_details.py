@@ -22,7 +22,7 @@ from app.ui.theme import tone
 
 SIMULATED_BADGE = "SIMULATED — not lip-synced"
 PORTRAIT_SIZE = 72
-History = Callable[[str], list[tuple[float, str, str | None]]]
+History = Callable[[str], list]  # Engine.history: HistoryEntry(at, what, detail, by)
 
 
 def _label(text: str = "", *, selectable: bool = True) -> QLabel:
@@ -34,10 +34,16 @@ def _label(text: str = "", *, selectable: bool = True) -> QLabel:
     return label
 
 
-def history_lines(entries: list[tuple[float, str, str | None]]) -> list[str]:
-    """The store's job log in words: "12:01:04  Uploading", "12:06:40  Retry (attempt 2)"."""
+def history_lines(entries: list) -> list[str]:
+    """The store's job log in words: "12:01:04  Uploading", "12:06:40  Retry (attempt 2)".
+
+    Entries are HistoryEntry (at, what, detail, by) or (at, what, detail) tuples."""
     lines = []
-    for t, what, detail in entries:
+    for entry in entries:
+        if isinstance(entry, tuple):
+            t, what, detail = entry[:3]
+        else:
+            t, what, detail = entry.at, entry.what, entry.detail
         if "->" in what:
             state = what.split("->", 1)[1]
             try:
@@ -75,7 +81,8 @@ class JobDetails(QWidget):
         self.thumbnail.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.thumbnail.setAccessibleName("Portrait")
         self.audio = _label()
-        self.params = QFormLayout()
+        self.params_box = QWidget()  # hidden with no job: no names without values
+        self.params = QFormLayout(self.params_box)
         self.params.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.params.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.params.setContentsMargins(0, 0, 0, 0)
@@ -102,9 +109,9 @@ class JobDetails(QWidget):
         lay.addLayout(head)
         lay.addWidget(self.reason)
         lay.addLayout(files)
-        lay.addLayout(self.params)
-        line = QFrame(frameShape=QFrame.Shape.HLine)
-        lay.addWidget(line)
+        lay.addWidget(self.params_box)
+        self.line = QFrame(frameShape=QFrame.Shape.HLine)
+        lay.addWidget(self.line)
         lay.addWidget(self.history_title)
         lay.addWidget(self.history_text)
         lay.addStretch(1)
@@ -115,9 +122,11 @@ class JobDetails(QWidget):
         self.badge.setVisible(bool(job and job.demo))
         for w in (self.history_title, self.history_text, self.reason):
             w.setVisible(False)
+        self.params_box.setVisible(job is not None)
+        self.line.setVisible(job is not None)
         if job is None:
             self.state_icon.clear()
-            self.state.setText("Select a job to see it here.")
+            self.state.setText("")  # the picture beside says "Select a job…"
             self.thumbnail.clear()
             self.audio.clear()
             for label in self.values.values():

@@ -26,6 +26,7 @@ from app.api.errors import ErrorKind, SegmindError
 from app.secrets import ENV_KEY, KeyringUnavailable, KeyStore
 
 REFUSED = (ErrorKind.invalid_key, ErrorKind.not_permitted)
+UNREACHABLE = "Could not reach Segmind to check the key."
 
 
 class KeyDialog(QDialog):
@@ -36,10 +37,18 @@ class KeyDialog(QDialog):
     """
 
     keyChanged = Signal(str)
+    check_seconds = 15.0  # then the creator chooses: keep the key unchecked, or try again
 
-    def __init__(self, engine, keystore: KeyStore, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, engine, keystore: KeyStore, parent: QWidget | None = None, bridge=None
+    ) -> None:
         super().__init__(parent)
         self.engine = engine
+        if bridge is None:
+            from app.ui.bridge import EngineBridge
+
+            bridge = EngineBridge(engine, self)
+        self.bridge = bridge
         self.keystore = keystore
         self.setWindowTitle("Segmind API key")
         self.setModal(False)
@@ -68,6 +77,13 @@ class KeyDialog(QDialog):
         self.save_button = QPushButton("Check && save")
         self.session_button = QPushButton("Use for this session only")
         self.remove_button = QPushButton("Remove key")
+        self.retry_button = QPushButton("Try again")
+        self.retry_button.setToolTip("Check the key with Segmind again")
+        self.retry_button.clicked.connect(self._check_again)
+        self.keep_button = QPushButton("Keep it unchecked")
+        self.keep_button.setToolTip("Use the key as it is; a refused key shows up at the first job")
+        self.keep_button.clicked.connect(self._keep_unchecked)
+        self._unchecked: str | None = None
         self.save_button.clicked.connect(self._check_and_save)
         self.session_button.clicked.connect(self._use_for_session)
         self.remove_button.clicked.connect(self.remove_key)
@@ -80,6 +96,11 @@ class KeyDialog(QDialog):
         buttons = QHBoxLayout()
         for b in (self.save_button, self.session_button, self.remove_button):
             buttons.addWidget(b)
+        choice = QHBoxLayout()
+        choice.addStretch(1)
+        for b in (self.keep_button, self.retry_button):
+            choice.addWidget(b)
+            b.hide()
         buttons.addStretch(1)
         buttons.addWidget(close)
         lay = QVBoxLayout(self)
@@ -87,6 +108,7 @@ class KeyDialog(QDialog):
             lay.addWidget(w)
         lay.addLayout(row)
         lay.addWidget(self.status)
+        lay.addLayout(choice)
         lay.addLayout(buttons)
         self.refresh()
 
@@ -180,20 +202,51 @@ class KeyDialog(QDialog):
 
     # internals -------------------------------------------------------------------
     async def _check(self, key: str, done: str) -> SegmindError | None:
-        """Ask Segmind for the balance with this key; the error, or None when it works."""
+        """Ask Segmind for the balance with this key (through the bridge, at most
+        `check_seconds`); the error, or None when it works."""
+        self._choose(None)
         self.status.setStyleSheet("")
         self.status.setText(f"{done} Checking it with Segmind…")
         self.save_button.setEnabled(False)
         self.session_button.setEnabled(False)
+        task = self.bridge.check_key(
+            key, timeout=self.check_seconds, done=lambda _r: None, failed=lambda _e: None
+        )
         try:
-            credits = await self.engine.check_key(key)
+            credits = await task
+        except TimeoutError:
+            self._choose(key)
+            return SegmindError(
+                ErrorKind.network, UNREACHABLE, next_step="Keep it unchecked, or try again."
+            )
         except SegmindError as exc:
+            if exc.kind == ErrorKind.network:
+                self._choose(key)
             return exc
         finally:
             self._update_buttons()
         balance = f"${credits:.2f}" if isinstance(credits, int | float) else str(credits)
         self.status.setText(f"{done} It works: your balance is {balance}.")
         return None
+
+    def _choose(self, key: str | None) -> None:
+        """Offer (or take away) the choice after a check that could not reach Segmind."""
+        self._unchecked = key
+        self.retry_button.setVisible(key is not None)
+        self.keep_button.setVisible(key is not None)
+
+    @asyncSlot(bool)
+    async def _check_again(self, checked: bool = False) -> None:
+        key = self._unchecked
+        if key:
+            error = await self._check(key, done="")
+            if error is not None:
+                self._show_error(f"{error.message} {error.next_step}")
+
+    def _keep_unchecked(self) -> None:
+        self._choose(None)
+        self.status.setStyleSheet("")
+        self.status.setText("The key is kept, unchecked: Segmind checks it with the first job.")
 
     def _show_error(self, text: str) -> None:
         self.status.setStyleSheet("color: #b91c1c")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import sys
@@ -30,7 +29,6 @@ def parse(argv: list[str]):
 def main(argv: list[str] | None = None) -> int:
     """Run the window until the creator quits; returns the exit code."""
     args = parse(list(sys.argv[1:] if argv is None else argv))
-    import qasync
     from PySide6.QtWidgets import QApplication
 
     from app.settings import app_paths
@@ -40,7 +38,6 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationName("Speech2Video Studio")
     app.setApplicationDisplayName("Speech2Video Studio")
     app.setDesktopFileName("s2v-studio")
-    app.setWindowIcon(app_icon())
     app.setQuitOnLastWindowClosed(False)  # the main coroutine decides when to end
     paths = app_paths().ensure()
     studio = Studio(paths)
@@ -49,10 +46,17 @@ def main(argv: list[str] | None = None) -> int:
         from app.logs import setup_logging
         from app.ui import crash
 
+        app.setWindowIcon(app_icon())  # 9 files read and decoded: after the first paint too
         setup_logging(paths)
         crash.install(lambda: studio.window, paths, keys=studio.secrets)
 
     studio.on_first_paint = log_and_catch
+    if not args.demo:  # paint before asyncio and qasync are even imported (~100 ms)
+        studio.paint_first(app)
+    import asyncio
+
+    import qasync
+
     with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
         return runner.run(studio.run(demo=args.demo))
 
@@ -69,6 +73,40 @@ class Studio:
         self.window = None
         self.demo_session = None
         self.on_first_paint = None  # called once, after the first window's first paint
+        self.theme = None
+        self._painted = None  # a window shown and painted before the event loop started
+
+    def paint_first(self, app) -> None:
+        """Build and show the real window, and let it paint, before the event loop (and
+        asyncio, qasync, the engine) exist; `session` then attaches the engine to it."""
+        from PySide6.QtCore import QEvent, QEventLoop, QObject
+
+        from app.settings import Settings
+        from app.ui.theme import Theme
+        from app.ui.window import StudioWindow
+
+        settings = Settings.load(self.paths)
+        self.theme = Theme(app, settings.color_scheme)
+        window = StudioWindow(None, settings, self.paths, self.keystore, theme=self.theme)
+        painted = []
+
+        class Painted(QObject):
+            def eventFilter(self, obj, event):  # noqa: N802 - Qt's name
+                if event.type() == QEvent.Type.Paint and not painted:
+                    painted.append(time.time())
+                    if os.environ.get("S2V_STARTUP_PROBE") == "1":
+                        print(f"first-paint {painted[0]:.6f}", flush=True)
+                return False
+
+        probe = Painted(window)
+        window.installEventFilter(probe)
+        window.show()
+        deadline = time.monotonic() + 2.0
+        while not painted and time.monotonic() < deadline:
+            app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+        app.processEvents()  # the painted frame reaches the screen
+        window.removeEventFilter(probe)
+        self._painted = window
 
     def _first_paint_done(self) -> None:
         hook, self.on_first_paint = self.on_first_paint, None
@@ -86,9 +124,9 @@ class Studio:
     async def run(self, demo: bool = False) -> int:
         while True:
             outcome = await self.session(demo)
-            if outcome != "demo":
+            if outcome not in ("demo", "real"):
                 return 0 if outcome == "quit" else 1
-            demo = True
+            demo = outcome == "demo"
 
     async def session(self, demo: bool) -> str:
         """Show one window until it closes; "demo" when the creator asked for the demo.
@@ -97,10 +135,21 @@ class Studio:
         after that first paint, so start-up feels as quick as a bare window. The demo
         starts its simulator and engine first, as it always did.
         """
+        import asyncio
+
         from app.settings import Settings
         from app.ui.window import StudioWindow
 
-        settings = Settings.load(self.paths)
+        prebuilt, self._painted = self._painted, None
+        settings = (
+            prebuilt.settings if prebuilt is not None and not demo else Settings.load(self.paths)
+        )
+        if self.theme is None:
+            from PySide6.QtWidgets import QApplication
+
+            from app.ui.theme import Theme
+
+            self.theme = Theme(QApplication.instance(), settings.color_scheme)
         engine = None
         if demo:  # the simulator first, as before: no demo window without its simulator
             self._first_paint_done()
@@ -114,7 +163,14 @@ class Studio:
                 self.demo_session.stop()
                 self.demo_session = None
                 return "failed"
-        window = StudioWindow(engine, settings, self.paths, self.keystore, demo=demo)
+        if prebuilt is not None and not demo:
+            window = prebuilt
+        else:
+            if prebuilt is not None:
+                prebuilt.deleteLater()
+            window = StudioWindow(
+                engine, settings, self.paths, self.keystore, demo=demo, theme=self.theme
+            )
         self.window = window
         wants_demo = False
 
@@ -123,16 +179,25 @@ class Studio:
             wants_demo = True
             window.quit()
 
+        def leave_demo() -> None:
+            nonlocal wants_real
+            wants_real = True
+            window.quit()
+
+        wants_real = False
         window.demoRequested.connect(to_demo)
+        window.leaveDemoRequested.connect(leave_demo)
         if demo:
             prefill(window)
-        if os.environ.get("S2V_STARTUP_PROBE") == "1":
+        already = window is prebuilt
+        if os.environ.get("S2V_STARTUP_PROBE") == "1" and not already:
             report_first_paint(window)
-        painted = first_paint(window) if engine is None else None
+        painted = first_paint(window) if engine is None and not already else None
         window.show()
         try:
-            if painted is not None:
-                await painted
+            if engine is None:
+                if painted is not None:
+                    await painted
                 self._first_paint_done()
                 if window.closed.is_set():  # closed before it was ready
                     return "demo" if wants_demo else "quit"
@@ -153,11 +218,13 @@ class Studio:
                 self.demo_session = None
             self.window = None
             window.deleteLater()
-        return "demo" if wants_demo else "quit"
+        return "real" if wants_real else "demo" if wants_demo else "quit"
 
 
-def first_paint(window, timeout: float = 2.0) -> asyncio.Future:
+def first_paint(window, timeout: float = 2.0):
     """A future done once the window has painted (or after `timeout`: hidden, minimised)."""
+    import asyncio
+
     from PySide6.QtCore import QEvent, QObject, QTimer
 
     loop = asyncio.get_running_loop()

@@ -1,13 +1,12 @@
-"""The portrait and voice clip slots: drop a file, paste an https URL, or browse.
+"""The portrait slot and what every input slot does: drop a file, paste an https URL, browse.
 
-A wrong file is refused while it is dragged (extension and magic bytes only, no decode);
-the full check (app.jobs.media) runs off the UI thread once the file is taken.
+A wrong file is refused while it is dragged (extension and magic bytes only, no decode,
+from app.media.formats); the full check (app.jobs.media) runs on a worker thread through the
+bridge once the file is taken. The voice clip slot is app.ui.audio_slot.
 """
 
 from __future__ import annotations
 
-import asyncio
-import time
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -26,58 +25,35 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.media import formats
+from app.ui.bridge import EngineBridge
 from app.ui.icons import icon
-from app.ui.waveform import WaveformView
 
-IMAGE_EXT = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
-AUDIO_EXT = {".wav", ".mp3", ".m4a", ".aac", ".ogg", ".oga", ".flac"}
 THUMB = 128
-
-
-def _image_magic(head: bytes) -> bool:
-    return (
-        head.startswith(b"\x89PNG\r\n\x1a\n")
-        or head.startswith(b"\xff\xd8\xff")
-        or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
-        or head[:4] in (b"GIF8", b"II*\x00", b"MM\x00*")
-        or head[:2] == b"BM"
-    )
-
-
-def _audio_magic(head: bytes) -> bool:
-    return (
-        (head[:4] == b"RIFF" and head[8:12] == b"WAVE")
-        or head[:3] == b"ID3"
-        or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0)  # MPEG/AAC frame
-        or head[4:8] == b"ftyp"
-        or head[:4] in (b"OggS", b"fLaC")
-    )
 
 
 def quick_check(path: str, kind: str) -> str | None:
     """Why `path` cannot be a portrait (kind "image") or a voice clip ("audio"); None if it may.
 
-    Fast enough for dragEnterEvent: the extension and the first 16 bytes.
+    Fast enough for dragEnterEvent: the extension and the first 64 bytes, by the one
+    formats table (app.media.formats) that the checks in app.jobs use too.
     """
     p = Path(path)
     name = p.name
-    exts, magic, what = (
-        (IMAGE_EXT, _image_magic, "an image (PNG, JPEG, WebP...)")
-        if kind == "image"
-        else (AUDIO_EXT, _audio_magic, "a sound file (WAV, MP3, M4A, OGG, FLAC)")
-    )
+    exts = formats.extensions(kind)
+    what = f"{'an image' if kind == 'image' else 'a sound file'} ({formats.names(kind)})"
     if p.is_dir():
         return f"{name} is a folder: drop {what}."
     if p.suffix.lower() not in exts:
         return f"{name} is not {what}."
     try:
         with p.open("rb") as f:
-            head = f.read(16)
+            head = f.read(64)
     except OSError as exc:
         return f"{name} cannot be read ({exc.strerror or exc})."
     if not head:
         return f"{name} is empty."
-    if not magic(head):
+    if not formats.looks_like(head, kind):
         return f"{name} does not look like {what}: its content does not match its name."
     return None
 
@@ -100,11 +76,6 @@ def human_size(n: int | None) -> str:
     return ""
 
 
-def clock(seconds: float) -> str:
-    m, s = divmod(max(0.0, seconds), 60)
-    return f"{int(m)}:{s:04.1f}"
-
-
 class MediaSlot(QFrame):
     """One input: empty, checking, taken (with a preview) or refused (with the reason).
 
@@ -117,15 +88,20 @@ class MediaSlot(QFrame):
     hint = ""
     file_filter = ""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        names = formats.names(cls.kind)  # one formats table: what is offered is what is taken
+        cls.hint = f"Drop a {cls.noun} here ({names}), paste a link, or browse."
+        cls.file_filter = formats.file_filter(cls.kind)
+
+    def __init__(self, parent: QWidget | None = None, bridge: EngineBridge | None = None) -> None:
         super().__init__(parent)
+        self.bridge = bridge or EngineBridge(None, self)
         self.value: str | None = None
         self.info = None
         self.error: str | None = None
         self.loading = False
-        self.load_seconds: float | None = None
         self._generation = 0
-        self._task: asyncio.Future | None = None
         self._dialog: QFileDialog | None = None
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setAcceptDrops(True)
@@ -153,6 +129,7 @@ class MediaSlot(QFrame):
         row = QHBoxLayout()
         self.browse_button = QPushButton(icon("open"), "Browse…")
         self.browse_button.setToolTip(f"Choose a {self.noun} on this computer")
+        self.browse_button.setAccessibleName(f"Browse for a {self.noun}")
         self.browse_button.clicked.connect(self.browse)
         self.url_edit = QLineEdit(placeholderText="or paste an https:// link")
         self.url_edit.setAccessibleName(f"{self.title} link")
@@ -248,27 +225,14 @@ class MediaSlot(QFrame):
         self.loading = True
         self._show_state()
         self.changed.emit()
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            loop = None
-        if loop is None:
-            self._finish(gen, *self._run_inspect(value))
-        else:
-            self._task = asyncio.ensure_future(self._load(gen, value))
+        self.bridge.in_thread(self._run_inspect, value, done=lambda r: self._finish(gen, *r))
 
     def _run_inspect(self, path: str):
-        start = time.perf_counter()
+        """(result, None) or (None, why): never raises (it runs on a worker thread)."""
         try:
-            result, error = self._inspect(path), None
+            return self._inspect(path), None
         except Exception as exc:  # noqa: BLE001 - SegmindError(invalid_input) or a decoder's error
-            result, error = None, getattr(exc, "message", None) or str(exc)
-        self.load_seconds = time.perf_counter() - start
-        return result, error
-
-    async def _load(self, gen: int, path: str) -> None:
-        result, error = await asyncio.to_thread(self._run_inspect, path)
-        self._finish(gen, result, error)
+            return None, getattr(exc, "message", None) or str(exc)
 
     def _finish(self, gen: int, result, error: str | None) -> None:
         if gen != self._generation:  # a newer file replaced this one: latest wins
@@ -355,7 +319,7 @@ class MediaSlot(QFrame):
         super().keyPressEvent(event)
 
 
-def _media():
+def media_checks():
     from app.jobs import media
 
     return media
@@ -367,8 +331,6 @@ class ImageSlot(MediaSlot):
     kind = "image"
     noun = "portrait"
     title = "Portrait"
-    hint = "Drop a portrait here (PNG, JPEG, WebP), paste a link, or browse."
-    file_filter = "Images (*.png *.jpg *.jpeg *.webp *.bmp *.gif *.tif *.tiff)"
 
     def _make_preview(self) -> QWidget:
         self.thumb = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
@@ -379,7 +341,7 @@ class ImageSlot(MediaSlot):
         return self.thumb
 
     def _inspect(self, path: str):
-        info = _media().inspect_image(path)
+        info = media_checks().inspect_image(path)
         reader = QImageReader(path)
         reader.setDecideFormatFromContent(True)
         reader.setAutoTransform(True)
@@ -420,124 +382,3 @@ class ImageSlot(MediaSlot):
                 parts.append(str(fmt).upper())
             parts.append(human_size(getattr(i, "size_bytes", None)))
         return " · ".join(p for p in parts if p)
-
-
-class AudioSlot(MediaSlot):
-    """The voice clip: waveform with 5/10/15 s marks, its length, and a play button."""
-
-    kind = "audio"
-    noun = "voice clip"
-    title = "Voice clip"
-    hint = "Drop a voice clip here (WAV, MP3, M4A, OGG, FLAC), paste a link, or browse."
-    file_filter = "Sound (*.wav *.mp3 *.m4a *.aac *.ogg *.oga *.flac)"
-    BUCKETS = 160
-
-    def _make_preview(self) -> QWidget:
-        box = QWidget()
-        lay = QHBoxLayout(box)
-        lay.setContentsMargins(0, 0, 0, 0)
-        self.play_button = QToolButton(icon=icon("play"))
-        self.play_button.setAccessibleName("Play the voice clip")
-        self.play_button.setToolTip("Play the voice clip")
-        self.play_button.setCheckable(True)
-        self.play_button.toggled.connect(self._play_toggled)
-        self.waveform = WaveformView()
-        lay.addWidget(self.play_button, 0, Qt.AlignmentFlag.AlignVCenter)
-        lay.addWidget(self.waveform, 1)
-        self._player = None
-        self._audio_out = None
-        self._present_empty()
-        return box
-
-    @property
-    def seconds(self) -> float | None:
-        return getattr(self.info, "seconds", None)
-
-    def _inspect(self, path: str):
-        m = _media()
-        info = m.inspect_audio(path)
-        return info, m.waveform(path, self.BUCKETS)
-
-    def _present(self, result) -> None:
-        self.info, peaks = result
-        self.waveform.set_peaks(peaks, self.info.seconds)
-        self._update_play()
-
-    def _present_empty(self) -> None:
-        self._stop()
-        self.waveform.clear()
-        self._update_play()
-
-    def _describe(self) -> str:
-        i = self.info
-        parts = [Path(self.value).name]
-        if i is not None:
-            parts.append(clock(i.seconds))
-            rate = getattr(i, "sample_rate", None)
-            if rate:
-                parts.append(f"{rate / 1000:g} kHz")
-            ch = getattr(i, "channels", None)
-            if ch:
-                parts.append({1: "mono", 2: "stereo"}.get(ch, f"{ch} channels"))
-            parts.append(human_size(getattr(i, "size_bytes", None)))
-        return " · ".join(p for p in parts if p)
-
-    # -- playback (QtMultimedia imported only when needed) ----------------------
-    def _update_play(self) -> None:
-        local = bool(self.value) and "://" not in self.value and self.info is not None
-        ok = multimedia_available() if local else False
-        self.play_button.setEnabled(ok)
-        if local and not ok:
-            from app.ui import multimedia
-
-            self.play_button.setToolTip(
-                multimedia.unavailable_reason() or "Playback is unavailable here."
-            )
-        else:
-            self.play_button.setToolTip("Play the voice clip" if local else "No clip to play")
-
-    def _play_toggled(self, on: bool) -> None:
-        if not on:
-            self._stop()
-            return
-        if not multimedia_available() or not self.value:
-            self.play_button.setChecked(False)
-            return
-        from app.ui import multimedia
-
-        mm = multimedia.load()
-        if self._player is None:
-            self._player = mm.QMediaPlayer(self)
-            self._audio_out = mm.QAudioOutput(self)
-            self._player.setAudioOutput(self._audio_out)
-            self._player.positionChanged.connect(lambda ms: self.waveform.set_position(ms / 1000))
-            self._player.playbackStateChanged.connect(self._state_changed)
-        self._player.setSource(QUrl.fromLocalFile(self.value))
-        self._player.play()
-        self.play_button.setIcon(icon("pause"))
-
-    def _state_changed(self, state) -> None:
-        from app.ui import multimedia
-
-        if state == multimedia.load().QMediaPlayer.PlaybackState.StoppedState:
-            self.play_button.setChecked(False)
-
-    def _stop(self) -> None:
-        if getattr(self, "_player", None) is not None:
-            self._player.stop()
-            self._player.setSource(QUrl())  # release the file
-        if hasattr(self, "waveform"):
-            self.waveform.set_position(None)
-        if hasattr(self, "play_button"):
-            self.play_button.setIcon(icon("play"))
-            if self.play_button.isChecked():
-                self.play_button.blockSignals(True)
-                self.play_button.setChecked(False)
-                self.play_button.blockSignals(False)
-
-
-def multimedia_available() -> bool:
-    """Whether QtMultimedia loads here (see app.ui.multimedia: it needs libpulse on Linux)."""
-    from app.ui import multimedia
-
-    return multimedia.available()

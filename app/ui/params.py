@@ -1,4 +1,9 @@
-"""The model's parameters: prompt, duration, quality, seed, enhance prompt (and the trim offer)."""
+"""The model's parameters: prompt, duration, quality, seed, enhance prompt (and the trim offer).
+
+The prompt shows its length against the limit the app enforces as it is typed, and what
+an empty prompt means (the model's default is sent). A trim keeps a window of the clip
+that the creator places on the waveform (`trim_start`).
+"""
 
 from __future__ import annotations
 
@@ -21,6 +26,10 @@ from PySide6.QtWidgets import (
 
 from app.jobs.model import DEFAULT_PROMPT, DURATIONS, SEED_MAX, SEED_MIN
 from app.ui.icons import icon
+from app.ui.theme import tone
+from app.ui.waveform import clock
+
+PROMPT_LIMIT = 2000  # what app.jobs.prepare.check_parameters accepts
 
 
 def choose_duration(seconds: float) -> int | None:
@@ -36,10 +45,13 @@ class ParamsPanel(QWidget):
     """Everything the creator sets besides the media; `changed` fires on any edit."""
 
     changed = Signal()
+    trimChanged = Signal()  # the trim was switched, or the kept length changed
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._audio_seconds: float | None = None
+        self.trim_start = 0.0
+        self._pinned: int | None = None  # a loaded job's duration, kept when its clip arrives
 
         self.prompt = QPlainTextEdit()
         self.prompt.setPlaceholderText(DEFAULT_PROMPT)
@@ -50,7 +62,9 @@ class ParamsPanel(QWidget):
         )
         self.prompt.setMinimumHeight(60)
         self.prompt.setMaximumHeight(90)
-        self.prompt.textChanged.connect(self.changed)
+        self.prompt.textChanged.connect(self._prompt_changed)
+        self.count = QLabel(wordWrap=True)
+        self.count.setAccessibleName("Prompt length")
 
         self.duration_group = QButtonGroup(self)
         durations = QHBoxLayout()
@@ -67,7 +81,7 @@ class ParamsPanel(QWidget):
         self.trim_note = QLabel(wordWrap=True)
         self.trim_box = QCheckBox()
         self.trim_box.setAccessibleName("Trim the voice clip")
-        self.trim_box.toggled.connect(self.changed)
+        self.trim_box.toggled.connect(self._trim_toggled)
 
         self.quality = QComboBox()
         self.quality.addItem("High", "high")
@@ -99,6 +113,7 @@ class ParamsPanel(QWidget):
         form.setContentsMargins(0, 0, 0, 0)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow("&Prompt", self.prompt)
+        form.addRow("", self.count)
         form.addRow("&Duration", durations)
         form.addRow("", self.trim_note)
         form.addRow("", self.trim_box)
@@ -113,6 +128,7 @@ class ParamsPanel(QWidget):
         if isinstance(label, QLabel):
             label.setBuddy(self.duration_group.button(10))
         self._update_trim()
+        self._prompt_changed()
 
     # -- values ---------------------------------------------------------------
     @property
@@ -136,6 +152,17 @@ class ParamsPanel(QWidget):
         self.seed.setValue(random.randint(SEED_MIN, SEED_MAX))
         return self.seed.value()
 
+    @property
+    def trimming(self) -> bool:
+        return self.needs_trim and self.trim_box.isChecked()
+
+    @property
+    def prompt_problem(self) -> str | None:
+        """Why the prompt cannot be sent, in the words of the Generate button."""
+        if len(self.prompt.toPlainText().strip()) > PROMPT_LIMIT:
+            return f"Shorten the prompt ({PROMPT_LIMIT:,} characters at most)"
+        return None
+
     def values(self) -> dict:
         """The parameters for a JobRequest."""
         return {
@@ -144,14 +171,60 @@ class ParamsPanel(QWidget):
             "quality": self.quality.currentData(),
             "seed": self.seed.value(),
             "enhance_prompt": self.enhance.isChecked(),
-            "trim": self.needs_trim and self.trim_box.isChecked(),
+            "trim": self.trimming,
+            "trim_start": round(self.trim_start, 2) if self.trimming else 0.0,
         }
+
+    def set_values(self, v: dict) -> None:
+        """Fill the form from a job, a draft or a video's sidecar (unknown keys ignored)."""
+        if "prompt" in v:
+            prompt = v["prompt"] or ""
+            self.prompt.setPlainText("" if prompt == DEFAULT_PROMPT else prompt)
+        if v.get("duration") in DURATIONS:
+            self._pinned = int(v["duration"])
+            self.set_duration(self._pinned)
+        i = self.quality.findData(v.get("quality"))
+        if i >= 0:
+            self.quality.setCurrentIndex(i)
+        if isinstance(v.get("seed"), int):
+            self.seed.setValue(v["seed"])
+        if "enhance_prompt" in v:
+            self.enhance.setChecked(bool(v["enhance_prompt"]))
+        self.trim_start = float(v.get("trim_start") or 0.0)
+        self.trim_box.setChecked(bool(v.get("trim")))
+        self._update_trim()
+
+    def set_trim_start(self, seconds: float) -> None:
+        """Where the kept part of the clip starts (the waveform's window moved)."""
+        self.trim_start = max(0.0, seconds)
+        self._update_trim()
+        self.changed.emit()
+
+    def _prompt_changed(self) -> None:
+        n = len(self.prompt.toPlainText().strip())
+        if n == 0:
+            self.count.setText(f"Empty: the model's default prompt is sent (“{DEFAULT_PROMPT}”)")
+            tone(self.count, "muted")
+        elif n > PROMPT_LIMIT:
+            self.count.setText(
+                f"⚠ {n:,} / {PROMPT_LIMIT:,} characters: {n - PROMPT_LIMIT:,} too many"
+            )
+            tone(self.count, "error")
+        else:
+            self.count.setText(f"{n:,} / {PROMPT_LIMIT:,} characters")
+            tone(self.count, "muted")
+        self.changed.emit()
+
+    def _trim_toggled(self, _on: bool) -> None:
+        self._update_trim()
+        self.changed.emit()
 
     def set_audio_seconds(self, seconds: float | None) -> None:
         """Pre-select the shortest duration that holds the clip; flag a longer clip."""
         self._audio_seconds = seconds
         if seconds is not None:
-            self.set_duration(choose_duration(seconds) or DURATIONS[-1])
+            pinned, self._pinned = self._pinned, None
+            self.set_duration(pinned or choose_duration(seconds) or DURATIONS[-1])
         self._update_trim()
         self.changed.emit()
 
@@ -165,8 +238,18 @@ class ParamsPanel(QWidget):
         self.trim_note.setVisible(show)
         self.trim_box.setVisible(show)
         if show:
+            top = max(0.0, self._audio_seconds - self.duration)
+            self.trim_start = min(self.trim_start, top)
             self.trim_note.setText(
                 f"⚠ The clip is {self._audio_seconds:.1f} s, longer than {self.duration} s: "
                 "the video would stop before the voice does."
             )
-            self.trim_box.setText(f"Trim the clip to its first {self.duration} s")
+            if self.trim_box.isChecked():
+                end = self.trim_start + self.duration
+                self.trim_box.setText(
+                    f"Trim: keep {clock(self.trim_start)}–{clock(end)} "
+                    "(drag the window on the waveform)"
+                )
+            else:
+                self.trim_box.setText(f"Trim the clip to {self.duration} s (choose which part)")
+        self.trimChanged.emit()

@@ -89,10 +89,11 @@ class PreviewPlayer(QWidget):
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(self.details)
         self.details_scroll = scroll
-        stage.addWidget(scroll, 2)
-        lay = QVBoxLayout(self)
+        # side by side: the pane is wide and short, the queue above takes the height
+        lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        lay.addLayout(stage)
+        lay.addLayout(stage, 3)
+        lay.addWidget(scroll, 2)
         self.setMinimumWidth(240)
         self.clear()
 
@@ -129,16 +130,17 @@ class PreviewPlayer(QWidget):
         self.fullscreen_button = _tool("fullscreen", "Full screen (F; Esc leaves)")
         self.fullscreen_button.clicked.connect(lambda: self.set_full_screen(True))
 
-        bar = QHBoxLayout()
+        self.volume.setMaximumWidth(60)
+        self.seek.setMinimumWidth(120)  # the seek bar is the last thing to shrink
+        self.open_external.setText("")
+        self.open_external.setToolTip("Open the video in your system's player")
+        self.open_external.setAccessibleName("Open in system player")
+        bar = QHBoxLayout()  # one row: the pane stays short, the queue above keeps its rows
         for w in (self.play_button, self.position_label, self.seek, self.length_label):
             bar.addWidget(w, 1 if w is self.seek else 0)
-        more = QHBoxLayout()
-        for w in (QLabel("Volume"), self.volume, self.loop, self.fullscreen_button):
-            more.addWidget(w)
-        more.addStretch(1)
-        more.addWidget(self.open_external)
+        for w in (self.volume, self.loop, self.fullscreen_button, self.open_external):
+            bar.addWidget(w)
         stage.addLayout(bar)
-        stage.addLayout(more)
 
         self.player.durationChanged.connect(self._on_duration)
         self.player.positionChanged.connect(self._on_position)

@@ -52,6 +52,7 @@ class JobTableModel(JobRows):
         super().__init__(parent)
         self._progress: dict[str, tuple[str, int, int | None]] = {}
         self._waiting: dict[str, str] = {}  # job id -> "job_slot" | "request_slot"
+        self._waiting_until: dict[str, float | None] = {}
         self.estimate = estimate
         self.times = times or (lambda: DEFAULT_TIMES)
         self.now = now
@@ -74,6 +75,7 @@ class JobTableModel(JobRows):
     def _forget(self, job_id: str) -> None:
         self._progress.pop(job_id, None)
         self._waiting.pop(job_id, None)
+        self._waiting_until.pop(job_id, None)
 
     # -- content --------------------------------------------------------------
     def data(self, index: Idx, role: int = Qt.ItemDataRole.DisplayRole):
@@ -90,7 +92,9 @@ class JobTableModel(JobRows):
             return self._sort_key(job, col)
         if role == ProgressRole:
             return self._percent(job)
-        if role == BarRole:
+        if role == BarRole:  # under the state only, while there is something to wait for
+            if col != COL_STATE or job.state.finished:
+                return None
             p = self._progress_of(job)
             return (p.fraction, p.estimate) if p.fraction is not None else None
         if role == FrameRole and col == COL_THUMB:
@@ -133,7 +137,7 @@ class JobTableModel(JobRows):
             self._elapsed(job),
             self.times(),
             self._progress.get(job.id),
-            self._waiting.get(job.id),
+            self._waits(job.id),
         )
 
     def _text(self, job: Job, col: int) -> str:
@@ -279,15 +283,24 @@ class JobTableModel(JobRows):
             )
         return len(rows)
 
-    def set_waiting(self, job_id: str, reason: str | None) -> None:
-        """Why a job waits ("job_slot", "request_slot"; None: it no longer waits)."""
+    def set_waiting(self, job_id: str, reason: str | None, until: float | None = None) -> None:
+        """Why a job waits ("job_slot", "request_slot"; None: it no longer waits); a wait
+        with an `until` (epoch seconds) ends by itself then."""
         if reason:
             self._waiting[job_id] = reason
+            self._waiting_until[job_id] = until
         else:
             self._waiting.pop(job_id, None)
         row = self._row.get(job_id)
         if row is not None:
             self.dataChanged.emit(self.index(row, COL_STATE), self.index(row, COL_PROGRESS))
+
+    def _waits(self, job_id: str) -> str | None:
+        until = self._waiting_until.get(job_id)
+        if until is not None and until < self.now():
+            self._waiting.pop(job_id, None)
+            self._waiting_until.pop(job_id, None)
+        return self._waiting.get(job_id)
 
 
 _ORDER = {s: i for i, s in enumerate(JobState)}

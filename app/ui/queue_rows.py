@@ -52,6 +52,10 @@ class JobRows(QAbstractTableModel):
     def row_of(self, job_id: str) -> int | None:
         return self._row.get(job_id)
 
+    def find(self, job_id: str) -> Job | None:
+        row = self._row.get(job_id)
+        return None if row is None else self._jobs[row]
+
     def flags(self, index: Idx) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags

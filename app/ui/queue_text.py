@@ -150,9 +150,13 @@ def progress(
         return Progress(f"{verb}…")
     if s in RENDERING:
         result = rendering_progress(elapsed, times)
+        if waiting == "request_slot":  # the next check waits for the plan's request budget
+            return Progress(f"{WAITING[waiting]}, {result.text}", result.fraction, True)
         if s == JobState.queued:
             return Progress(f"In Segmind's queue, {result.text}", result.fraction, True)
         return result
+    if waiting in WAITING:
+        return Progress(WAITING[waiting])
     if s == JobState.pending:
         return Progress(WAITING.get(waiting or "", "Waiting to start"))
     if s == JobState.preparing:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -25,9 +25,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.jobs.model import ACTIVE, Job, JobState
+from app.jobs.model import Job
 from app.ui.desktop import open_path
 from app.ui.icons import icon
+from app.ui.queue_actions import ACTIONS, SHORT, TOOLBAR
 from app.ui.queue_delegates import THUMB_WIDTH, ThumbDelegate, TwoLineDelegate
 from app.ui.queue_filter import FILTERS, JobFilterProxy
 from app.ui.queue_model import (
@@ -43,111 +44,39 @@ from app.ui.queue_model import (
     JobTableModel,
 )
 
-RETRYABLE = frozenset({JobState.failed, JobState.expired, JobState.interrupted, JobState.cancelled})
-STOPPED = RETRYABLE  # ended without a video: "Edit and resubmit" applies
 # visible columns: preferred and smallest widths; the prompt takes what is left
 WIDTHS = {COL_THUMB: (THUMB_WIDTH, THUMB_WIDTH), COL_STATE: (240, 150), COL_ELAPSED: (64, 54)}
 WIDTHS[COL_COST] = (70, 58)
 PROMPT_MIN = 120
 
 
-def _has_video(job: Job) -> bool:
-    return job.state == JobState.completed and bool(job.output_path)
-
-
-# action -> (label, icon, shortcut, tooltip, which jobs it applies to)
-ACTIONS = {
-    "open": (
-        "&Open video",
-        "video",
-        QKeySequence(Qt.Key.Key_Return),
-        "Open the video in your player (Enter)",
-        _has_video,
-    ),
-    "folder": (
-        "Show in &folder",
-        "folder",
-        QKeySequence("Ctrl+Shift+F"),
-        "Open the folder that holds the video (Ctrl+Shift+F)",
-        _has_video,
-    ),
-    "cancel": (
-        "&Cancel",
-        "cancel",
-        QKeySequence("Ctrl+."),
-        "Stop waiting for this job (a submitted job may still be billed)",
-        lambda j: j.state in ACTIVE,
-    ),
-    "retry": (
-        "&Retry",
-        "retry",
-        QKeySequence("Ctrl+R"),
-        "Run the same job again",
-        lambda j: j.state in RETRYABLE,
-    ),
-    "rerun": (
-        "Re-run with a &new seed",
-        "rerun",
-        QKeySequence("Ctrl+Shift+R"),
-        "A new job with the same inputs and a random seed",
-        lambda j: j.state.finished,
-    ),
-    "edit": (
-        "&Edit and resubmit",
-        "edit",
-        QKeySequence("Ctrl+E"),
-        "Load this job's inputs and settings into the form to fix and send again (Ctrl+E)",
-        lambda j: j.state in STOPPED,
-    ),
-    "use": (
-        "&Use these settings",
-        "use",
-        QKeySequence("Ctrl+Shift+E"),
-        "Load this job's inputs and settings into the form (Ctrl+Shift+E)",
-        lambda j: True,
-    ),
-    "copy_id": (
-        "Copy request &ID",
-        "copy",
-        QKeySequence.StandardKey.Copy,
-        "Copy Segmind's request id (Ctrl+C)",
-        lambda j: bool(j.request_id),
-    ),
-    "copy_url": (
-        "Copy video &URL",
-        "link",
-        QKeySequence("Ctrl+Shift+C"),
-        "Copy the video's public URL",
-        lambda j: bool(j.output_url),
-    ),
-    "remove": (
-        "Re&move from list",
-        "remove",
-        QKeySequence.StandardKey.Delete,
-        "Forget the job; the video stays on disk (Delete)",
-        lambda j: j.state.finished,
-    ),
-    "delete": (
-        "&Delete with files…",
-        "delete",
-        QKeySequence("Shift+Del"),
-        "Forget the job and delete its video (Shift+Delete)",
-        lambda j: j.state.finished and bool(j.output_path),
-    ),
-}
-TOOLBAR = ("open", "folder", "cancel", "retry", "edit", "rerun", "remove")
-SHORT = {"open": "Open", "folder": "Folder", "rerun": "New seed", "remove": "Remove"}
-SHORT["edit"] = "Edit"
-
-
 class QueueTable(QTableView):
-    """The table itself: drags finished videos out as file URLs."""
+    """The table itself: drags finished videos out as file URLs; says what to do when empty."""
+
+    EMPTY = "No jobs yet. Add a portrait and a voice clip on the left, then Generate video."
+    NOTHING_MATCHES = "No job matches the filter or the search."
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.setDragEnabled(True)
         self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
         self.setDefaultDropAction(Qt.DropAction.CopyAction)
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().paintEvent(event)
+        model = self.model()
+        if model is None or model.rowCount() > 0:
+            return
+        source = getattr(model, "sourceModel", lambda: None)()
+        text = self.NOTHING_MATCHES if source is not None and source.rowCount() else self.EMPTY
+        painter = QPainter(self.viewport())
+        painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+        painter.drawText(
+            self.viewport().rect().adjusted(24, 24, -24, -24),
+            Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+            text,
+        )
+        painter.end()
 
 
 class QueueView(QWidget):

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.jobs.model import DURATIONS, QUALITIES
-from app.settings import BUDGET_PRESETS, Paths, Settings
+from app.settings import BUDGET_PRESETS, Paths, Settings, check_output_folder
 
 PRESETS = [
     ("free", f"Free plan ({BUDGET_PRESETS['free']} requests/min)"),
@@ -50,10 +50,13 @@ class SettingsDialog(QDialog):
 
     settingsChanged = Signal()
 
-    def __init__(self, settings: Settings, paths: Paths, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, settings: Settings, paths: Paths, parent: QWidget | None = None, persist: bool = True
+    ) -> None:
         super().__init__(parent)
         self.settings = settings
         self.paths = paths
+        self.persist = persist  # False in the demo: changes last until it ends
         self.setWindowTitle("Settings")
         self.setModal(False)
         self._folder_dialog: QFileDialog | None = None
@@ -159,11 +162,9 @@ class SettingsDialog(QDialog):
         """Check, apply to the Settings object, write settings.json; False with a message."""
         folder = self.output_dir.text().strip()
         if folder:
-            path = Path(folder).expanduser()
-            if path.exists() and not path.is_dir():
-                return self._fail(f"“{path}” is a file, not a folder. Choose a folder.")
-            if not path.parent.exists():
-                return self._fail(f"The folder “{path.parent}” does not exist. Choose another.")
+            problem = check_output_folder(Path(folder).expanduser())
+            if problem:
+                return self._fail(f"{problem} Choose another folder.")
         s = self.settings
         s.output_dir = str(Path(folder).expanduser()) if folder else None
         s.concurrency = self.concurrency.value()
@@ -177,7 +178,8 @@ class SettingsDialog(QDialog):
             for c, duration in enumerate(DURATIONS):
                 row[str(duration)] = round(self.price_box(r, c).value(), 2)
         try:
-            s.save(self.paths)
+            if self.persist:
+                s.save(self.paths)
         except OSError as exc:
             return self._fail(f"The settings could not be saved ({exc}). Check the disk.")
         self.error.hide()

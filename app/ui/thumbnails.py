@@ -2,7 +2,7 @@
 
 Decoded off the UI thread (one worker: the other core stays free), already scaled,
 once per file, and shared between rows. Portraits are read with QImageReader; a video's
-first frame with the media layer (PyAV), as RGB bytes made into a QImage in the worker.
+first frame with app.media.probe.first_frame, made into a QImage in the worker.
 """
 
 from __future__ import annotations
@@ -32,38 +32,19 @@ def decode_image(path: str, side: int) -> QImage | None:
     return None if image.isNull() else image
 
 
-def first_frame_rgb(path: str, side: int) -> tuple[bytes, int, int, int] | None:
-    """The first picture of a video scaled to fit `side`: (RGB bytes, width, height, stride).
-
-    Uses PyAV directly until app.media's first-frame decoder lands (issue 9's media work);
-    then this becomes a call to it.
-    """
-    import av
-
-    try:
-        with av.open(path) as container:
-            stream = container.streams.video[0]
-            for frame in container.decode(stream):
-                scale = side / max(frame.width, frame.height)
-                w = max(2, round(frame.width * scale))
-                h = max(2, round(frame.height * scale))
-                rgb = frame.reformat(width=w, height=h, format="rgb24")
-                plane = rgb.planes[0]
-                return bytes(plane), w, h, plane.line_size
-    except (av.FFmpegError, IndexError, OSError):
-        return None
-    return None
-
-
 def decode_video(path: str, side: int) -> QImage | None:
     """The first frame of a finished video as an image (runs on a worker thread)."""
     if not path or not Path(path).is_file():
         return None
-    found = first_frame_rgb(path, side)
-    if found is None:
+    from app.media.files import MediaError
+    from app.media.probe import first_frame
+
+    try:
+        pic = first_frame(path, side)
+    except (MediaError, OSError):
         return None
-    data, w, h, stride = found
-    return QImage(data, w, h, stride, QImage.Format.Format_RGB888).copy()
+    image = QImage(pic.rgb, pic.width, pic.height, pic.bytes_per_line, QImage.Format.Format_RGB888)
+    return image.copy()
 
 
 _DECODERS = {IMAGE: decode_image, VIDEO: decode_video}

@@ -127,3 +127,61 @@ def test_without_keyring_offers_session_only_and_writes_nothing(qtbot, engine, t
     assert store.key() == engine.good_key and store.source() == "session"
     written = [p for p in home.rglob("*") if p.is_file()] if home.exists() else []
     assert not [p for p in written if engine.good_key.encode() in p.read_bytes()]
+
+
+def test_check_that_gets_no_answer_ends_with_a_choice(qtbot, qloop, s2v_home, sim):
+    """A service that accepts the connection and never answers: the check ends within
+    the dialog's limit with "Could not reach Segmind" and Try again / Keep it unchecked."""
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(4)
+    held = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])  # read nothing, answer nothing
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    port = server.getsockname()[1]
+    settings = Settings(
+        api_base=f"http://127.0.0.1:{port}",
+        upload_url=f"http://127.0.0.1:{port}/upload",
+        budget_preset="custom",
+        budget_per_minute=0,
+        timings=Timings(scale=0.005, retry_base=0.2),
+    )
+    engine = Engine(app_paths(s2v_home), settings, lambda: None)
+    backend = MemoryKeyring()
+    store = KeyStore(backend=backend)
+    dialog = KeyDialog(engine, store)
+    dialog.check_seconds = 0.5
+    qtbot.addWidget(dialog)
+    dialog.open()
+    try:
+        dialog.key_edit.setText(sim.key)
+        dialog.save_button.click()
+        qtbot.waitUntil(lambda: "Could not reach Segmind" in dialog.status.text(), timeout=5000)
+        assert dialog.retry_button.isVisible() and dialog.keep_button.isVisible()
+        assert store.key() == sim.key  # kept, unchecked
+        dialog.retry_button.click()
+        qtbot.waitUntil(lambda: "Checking" in dialog.status.text(), timeout=2000)
+        qtbot.waitUntil(lambda: "Could not reach Segmind" in dialog.status.text(), timeout=5000)
+        dialog.keep_button.click()
+        assert "unchecked" in dialog.status.text() and dialog.retry_button.isHidden()
+    finally:
+        stop.set()
+        thread.join(2)
+        for s in held:
+            s.close()
+        server.close()
+        dialog.close()
+        run_on(qtbot, qloop, engine.aclose())

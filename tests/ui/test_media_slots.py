@@ -6,7 +6,8 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QGuiApplication
 from PySide6.QtWidgets import QApplication
 
-from app.ui.media_slot import AudioSlot, ImageSlot, quick_check
+from app.ui.audio_slot import AudioSlot
+from app.ui.media_slot import ImageSlot, quick_check
 
 
 def mime_for(*items) -> QMimeData:
@@ -116,3 +117,23 @@ def test_https_link_by_drop_and_paste(qtbot, qloop):
     s.url_edit.setText("https://example.com/voice.png")
     qtbot.keyClick(s.url_edit, Qt.Key.Key_Return)
     assert s.value == "https://example.com/voice.png"
+
+
+def test_offered_formats_are_the_accepted_ones(qtbot, tmp_path):
+    from app.media import formats
+
+    image, audio = ImageSlot(), AudioSlot()
+    for slot in (image, audio):
+        qtbot.addWidget(slot)
+    for ext in (".bmp", ".gif", ".tif", ".tiff"):
+        assert f"*{ext}" not in image.file_filter
+    for ext in formats.extensions("image"):
+        assert f"*{ext}" in image.file_filter
+    for ext in formats.extensions("audio"):
+        assert f"*{ext}" in audio.file_filter
+    gif = tmp_path / "face.gif"
+    gif.write_bytes(b"GIF89a" + b"\0" * 40)
+    assert not image.take(str(gif)) and "not an image" in image.info_label.text()
+    aac = tmp_path / "voice.aac"
+    aac.write_bytes(b"\xff\xf1\x50\x80" + b"\0" * 60)  # ADTS: accepted by the checks
+    assert quick_check(str(aac), "audio") is None

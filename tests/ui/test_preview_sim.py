@@ -48,6 +48,6 @@ def test_simulator_result_plays(qtbot, sim, tmp_path):
     assert frames >= 50
     assert 4500 <= ms <= 5500
     assert not player.details.badge.isHidden()
-    assert request_id in player.details.params.text()
+    assert request_id in player.details.values["Request id"].text()
     player.clear()
     video.unlink()  # released: removable

@@ -62,6 +62,11 @@ def test_model_passes_qtmodeltester(qtmodeltester, qapp):
     proxy.setSourceModel(model)
     proxy.set_search("number 1")
     qtmodeltester.check(proxy, force_py=True)
+    # the thumbnails the checks asked for arrive now, not in a later test's event loop
+    model.thumbnails.wait()
+    qapp.processEvents()
+    model.thumbnails.ready.disconnect()
+    proxy.setSourceModel(None)
 
 
 def test_upsert_emits_changed_cells_only(qtbot, qapp):
@@ -133,7 +138,8 @@ def test_honest_progress_and_elapsed(qapp):
     assert model.index(0, COL_STATE).data(DetailRole) == "Downloading the video: 25%"
     assert model.index(0, COL_STATE).data(BarRole) == (0.25, False)
     model.upsert(job.copy(state=JobState.completed, finished_at=now))
-    assert model.index(0, COL_STATE).data(BarRole) == (1.0, False)
+    assert model.index(0, COL_STATE).data(BarRole) is None  # "Done": no bar left to fill
+    assert model.index(0, COL_PROMPT).data(BarRole) is None
 
 
 def test_waiting_reasons_and_cancelling(qapp):
@@ -146,6 +152,16 @@ def test_waiting_reasons_and_cancelling(qapp):
     assert model.index(0, COL_STATE).data(DetailRole) == "Waiting for a request slot"
     model.upsert(job.copy(state=JobState.preparing))  # it moved on: the reason is gone
     assert model.index(0, COL_STATE).data(DetailRole) == "Checking the inputs"
+    # a rendering job whose next check waits for the plan's requests: said, until then
+    now = [1000.0]
+    polled = Job(image="a.png", audio="a.wav", state=JobState.processing, submitted_at=990.0)
+    clocked = JobTableModel([polled], now=lambda: now[0])
+    clocked.set_waiting(polled.id, "request_slot", until=1012.0)
+    text = clocked.index(0, COL_STATE).data(DetailRole)
+    assert text.startswith("Waiting for a request slot, ") and "usually" in text
+    assert clocked.index(0, COL_STATE).data(BarRole)[1] is True  # still an estimate bar
+    now[0] = 1013.0
+    assert not clocked.index(0, COL_STATE).data(DetailRole).startswith("Waiting")
     asked = job.copy(state=JobState.uploading)
     asked.requested = "cancel"  # another process asked the owner to cancel it
     model.upsert(asked)

@@ -82,7 +82,7 @@ def test_a_file_is_refused_as_output_folder(qtbot, dialog, paths, tmp_path):
     dialog.output_dir.setText(str(f))
     dialog.save_button.click()
     assert not dialog.error.isHidden()
-    assert "is a file, not a folder" in dialog.error.text()
+    assert "is not a folder" in dialog.error.text()
     assert dialog.settings.output_dir is None
     assert not paths.settings_file.exists()
 

@@ -28,7 +28,7 @@ def test_params_defaults_and_duration_from_audio(qtbot):
     assert not p.trim_blocks and p.values()["trim"] is True
     p.set_audio_seconds(14.0)
     p.set_duration(5)  # the creator picks a shorter video than the clip: trim offered
-    assert p.needs_trim and "first 5 s" in p.trim_box.text()
+    assert p.needs_trim and "keep 0:00.0–0:05.0" in p.trim_box.text()
     p.set_duration(15)
     assert not p.needs_trim and p.trim_box.isHidden() and p.values()["trim"] is False
 
@@ -85,3 +85,46 @@ def test_error_bar_actions(qtbot, opened_urls):
     assert blocker.args == ["retry", "job1"]
     bar.show_error(SegmindError(ErrorKind.server, "Segmind is down."))  # no job: no retry
     assert bar.button.isHidden()
+
+
+def test_trim_window_is_dragged_on_the_waveform_and_moved_by_keys(qtbot):
+    from PySide6.QtCore import QPoint
+
+    w = WaveformView()
+    qtbot.addWidget(w)
+    w.resize(320, 70)
+    w.show()
+    w.set_peaks([0.2, 0.8] * 80, 32.0)
+    w.set_window(10.0, 0.0)
+    moved = []
+    w.windowMoved.connect(moved.append)
+    x5, x15 = round(w._x(5.0)), round(w._x(15.0))
+    y = 20
+    qtbot.mousePress(w, Qt.MouseButton.LeftButton, pos=QPoint(x5, y))  # inside the window
+    qtbot.mouseMove(w, QPoint(x15, y))
+    qtbot.mouseRelease(w, Qt.MouseButton.LeftButton, pos=QPoint(x15, y))
+    assert 9.0 <= w.window_start <= 11.0 and moved and moved[-1] == w.window_start
+    assert "Keeps" in w.accessibleDescription()
+    start = w.window_start
+    qtbot.keyClick(w, Qt.Key.Key_Right)
+    assert w.window_start > start
+    qtbot.keyClick(w, Qt.Key.Key_End)
+    assert w.window_start == 22.0  # the window ends with the clip
+    w.set_cuts([8.5, 17.0, 25.5])  # the long-video plan's cuts share the widget
+    assert not w.grab().toImage().isNull()
+
+
+def test_the_trim_start_reaches_the_request(qtbot):
+    from app.ui.inputs_panel import InputsPanel
+
+    panel = InputsPanel(bridge=None)
+    qtbot.addWidget(panel)
+    panel.params.set_audio_seconds(32.0)
+    panel.params.set_duration(10)
+    panel.params.trim_box.setChecked(True)
+    panel.audio_slot.waveform.set_peaks([0.5] * 100, 32.0)
+    panel._show_trim()
+    panel.audio_slot.waveform.move_window(12.0)
+    v = panel.params.values()
+    assert v["trim"] and v["trim_start"] == 12.0
+    assert "keep 0:12.0–0:22.0" in panel.params.trim_box.text()

@@ -1,0 +1,101 @@
+"""What can be done to the jobs in the queue: each action's words, icon, key and the jobs
+(by state) it applies to. The view builds its buttons, menu and shortcuts from this table."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
+
+from app.jobs.model import ACTIVE, Job, JobState
+
+RETRYABLE = frozenset({JobState.failed, JobState.expired, JobState.interrupted, JobState.cancelled})
+STOPPED = RETRYABLE  # ended without a video: "Edit and resubmit" applies
+
+
+def _has_video(job: Job) -> bool:
+    return job.state == JobState.completed and bool(job.output_path)
+
+
+# action -> (label, icon, shortcut, tooltip, which jobs it applies to)
+ACTIONS = {
+    "open": (
+        "&Open video",
+        "video",
+        QKeySequence(Qt.Key.Key_Return),
+        "Open the video in your player (Enter)",
+        _has_video,
+    ),
+    "folder": (
+        "Show in &folder",
+        "folder",
+        QKeySequence("Ctrl+Shift+F"),
+        "Open the folder that holds the video (Ctrl+Shift+F)",
+        _has_video,
+    ),
+    "cancel": (
+        "&Cancel",
+        "cancel",
+        QKeySequence("Ctrl+."),
+        "Stop waiting for this job (a submitted job may still be billed)",
+        lambda j: j.state in ACTIVE,
+    ),
+    "retry": (
+        "&Retry",
+        "retry",
+        QKeySequence("Ctrl+R"),
+        "Run the same job again",
+        lambda j: j.state in RETRYABLE,
+    ),
+    "rerun": (
+        "Re-run with a &new seed",
+        "rerun",
+        QKeySequence("Ctrl+Shift+R"),
+        "A new job with the same inputs and a random seed",
+        lambda j: j.state.finished,
+    ),
+    "edit": (
+        "&Edit and resubmit",
+        "edit",
+        QKeySequence("Ctrl+E"),
+        "Load this job's inputs and settings into the form to fix and send again (Ctrl+E)",
+        lambda j: j.state in STOPPED,
+    ),
+    "use": (
+        "&Use these settings",
+        "use",
+        QKeySequence("Ctrl+Shift+E"),
+        "Load this job's inputs and settings into the form (Ctrl+Shift+E)",
+        lambda j: True,
+    ),
+    "copy_id": (
+        "Copy request &ID",
+        "copy",
+        QKeySequence.StandardKey.Copy,
+        "Copy Segmind's request id (Ctrl+C)",
+        lambda j: bool(j.request_id),
+    ),
+    "copy_url": (
+        "Copy video &URL",
+        "link",
+        QKeySequence("Ctrl+Shift+C"),
+        "Copy the video's public URL",
+        lambda j: bool(j.output_url),
+    ),
+    "remove": (
+        "Re&move from list",
+        "remove",
+        QKeySequence.StandardKey.Delete,
+        "Forget the job; the video stays on disk (Delete)",
+        lambda j: j.state.finished,
+    ),
+    "delete": (
+        "&Delete with files…",
+        "delete",
+        QKeySequence("Shift+Del"),
+        "Forget the job and delete its video (Shift+Delete)",
+        lambda j: j.state.finished and bool(j.output_path),
+    ),
+}
+TOOLBAR = ("open", "folder", "cancel", "retry", "edit", "rerun", "remove")
+SHORT = {"open": "Open", "folder": "Folder", "rerun": "New seed", "remove": "Remove"}
+SHORT["edit"] = "Edit"

@@ -1,0 +1,225 @@
+"""What the window asks before it spends, stops or forgets something, and what it undoes.
+
+Every question goes through app.ui.confirm.ask (non-modal, the safe answer is the
+default); nothing here awaits. Remove is undone from the status bar or with Ctrl+Z.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QPushButton
+
+from app.jobs.model import Job, JobState
+from app.ui.confirm import ask
+
+UNDO_SECONDS = 10
+SENT = frozenset({JobState.submitting, JobState.queued, JobState.processing, JobState.downloading})
+
+
+def was_sent(job: Job) -> bool:
+    """The service has (or may have) the job: stopping it now may still be billed."""
+    return job.state in SENT or bool(job.request_id and not job.state.finished)
+
+
+def may_have_been_billed(job: Job) -> bool:
+    return bool(getattr(job, "may_be_billed", False)) or job.state == JobState.interrupted
+
+
+class WindowFlows:
+    """Mixed into StudioWindow: generate, cancel, retry, remove/undo, delete, quit."""
+
+    # -- Generate ---------------------------------------------------------------------
+    def generate(self, _checked: bool = False) -> None:
+        """Generate: privacy notice (first time), spending check, then submit."""
+        if self.blocker() is not None:
+            self.generate_button.setFocus()
+            return
+        self._last_request = self.inputs.request()
+        if not self._privacy_ok:
+            self._open_privacy_notice()
+            return
+        self._confirm_spending()
+
+    def _open_privacy_notice(self) -> None:
+        from app.ui.notice import PrivacyNotice
+
+        notice = PrivacyNotice(self)
+        self._dialogs["privacy"] = notice
+
+        def accepted() -> None:
+            self._privacy_ok = True
+            if notice.dont_show_again() and not self.demo:
+                self.settings.privacy_notice_seen = True
+                self.save_settings()
+            self._confirm_spending()
+
+        notice.accepted.connect(accepted)
+        notice.open()
+
+    def _confirm_spending(self) -> None:
+        req = self._last_request
+        est = self.engine.estimate(req.quality, req.duration or 10) or 0.0
+        spent = self.engine.spent_this_month()
+        limit = self.settings.spend_threshold
+        if self.demo or not limit or spent + est <= limit:
+            self.submit(req)
+            return
+        ask(
+            self,
+            "Confirm spending",
+            f"This video costs about ${est:.2f}. This month you have spent "
+            f"${spent:.2f}; with it you pass your ${limit:.2f} threshold.",
+            info="Change the threshold in Settings → Preferences.",
+            accept=("Generate anyway", lambda: self.submit(req)),
+            registry=self._dialogs,
+            key="spend",
+        )
+
+    def submit(self, req, force: bool = False):
+        self.error_bar.dismiss()
+        self.show_status("Checking and sending the job…")
+        return self.bridge.submit(req, force)
+
+    # -- the queue's verbs ---------------------------------------------------------------
+    def on_queue_action(self, action: str, ids: list[str]) -> None:
+        jobs = [j for j in (self.model.find(i) for i in ids) if j is not None]
+        if action == "delete":
+            self._confirm_delete(ids)
+        elif action == "cancel":
+            self._confirm_cancel(jobs)
+        elif action == "retry":
+            self._confirm_retry(jobs)
+        elif action == "rerun":
+            for job in jobs:
+                self.bridge.rerun(job.id)
+        elif action == "remove":
+            self.remove_jobs(ids)
+        elif action in ("edit", "use") and jobs:
+            self.use_settings(jobs[0])
+
+    def _confirm_cancel(self, jobs: list[Job]) -> None:
+        sent = [j for j in jobs if was_sent(j)]
+        for job in jobs:
+            if job not in sent:
+                self.bridge.cancel(job.id)  # nothing was sent: nothing to lose
+        if not sent:
+            return
+        cost = sum(self.engine.estimate(j.quality, j.duration) or 0.0 for j in sent)
+        n = len(sent)
+        them = "these jobs" if n > 1 else "this job"
+        ask(
+            self,
+            "Cancel a job Segmind already has",
+            f"Segmind already has {them}. Cancelling stops the app from waiting for "
+            f"{'them' if n > 1 else 'it'}, but Segmind may still make and bill the video"
+            + (f" (about ${cost:.2f})." if cost and not self.demo else "."),
+            info="Keep waiting to get the video you may pay for anyway.",
+            accept=("Cancel anyway", lambda: [self.bridge.cancel(j.id) for j in sent]),
+            reject="Keep waiting",
+            warning=True,
+            registry=self._dialogs,
+            key="cancel",
+        )
+
+    def _confirm_retry(self, jobs: list[Job]) -> None:
+        billed = [j for j in jobs if may_have_been_billed(j)]
+        for job in jobs:
+            if job not in billed:
+                self.bridge.retry(job.id)
+        if not billed:
+            return
+        cost = sum(self.engine.estimate(j.quality, j.duration) or 0.0 for j in billed)
+        ask(
+            self,
+            "Send again a job that may have been billed",
+            "Segmind may already have made (and billed) "
+            + ("these jobs" if len(billed) > 1 else "this job")
+            + ": its answer never arrived. Retrying sends it again, and the new attempt is "
+            + (f"billed too (about ${cost:.2f})." if cost and not self.demo else "billed too."),
+            info="Check your Segmind dashboard first if you are unsure.",
+            accept=("Retry and pay again", lambda: [self.bridge.retry(j.id) for j in billed]),
+            registry=self._dialogs,
+            key="retry",
+        )
+
+    # -- remove, with undo -----------------------------------------------------------------
+    def remove_jobs(self, ids: list[str]) -> None:
+        done = []
+        for job_id in ids:
+            self._release_preview(job_id)
+            if self.bridge.remove(job_id):
+                done.append(job_id)
+        if not done:
+            return
+        self._undoable = done
+        n = len(done)
+        self.show_status(f"Removed {n} job{'s' if n > 1 else ''} from the list.", UNDO_SECONDS)
+        self.undo_button.show()
+        self.undo_action.setEnabled(True)
+        self._undo_timer.start(UNDO_SECONDS * 1000)
+
+    def undo_remove(self, _checked: bool = False) -> None:
+        ids, self._undoable = self._undoable, []
+        self._end_undo()
+        for job_id in ids:
+            job = self.bridge.restore(job_id)
+            if job is not None:
+                self.model.upsert(job)
+        if ids:
+            self.show_status("Back on the list.")
+            self.queue.select_job(ids[0])
+
+    def _end_undo(self) -> None:
+        self._undo_timer.stop()
+        self.undo_button.hide()
+        self.undo_action.setEnabled(bool(self._undoable))
+
+    def _build_undo(self) -> None:
+        self._undoable: list[str] = []
+        self._undo_timer = QTimer(self, singleShot=True)
+        self._undo_timer.timeout.connect(self._undo_expired)
+        self.undo_button = QPushButton("Undo")
+        self.undo_button.setAccessibleName("Undo remove")
+        self.undo_button.setToolTip("Put the removed jobs back on the list (Ctrl+Z)")
+        self.undo_button.clicked.connect(self.undo_remove)
+        self.undo_button.hide()
+
+    def _undo_expired(self) -> None:
+        self._undoable = []
+        self._end_undo()
+
+    def _confirm_delete(self, ids: list[str]) -> None:
+        n = len(ids)
+        ask(
+            self,
+            "Delete videos",
+            f"Delete {n} video{'s' if n > 1 else ''} from disk and remove "
+            f"{'them' if n > 1 else 'it'} from the list? This cannot be undone.",
+            info="What they cost still counts in this month's spending.",
+            accept=("Delete", lambda: self.delete_jobs(ids)),
+            warning=True,
+            registry=self._dialogs,
+            key="delete",
+        )
+
+    def delete_jobs(self, ids: list[str]) -> None:
+        for job_id in ids:
+            self._release_preview(job_id)
+            self.bridge.remove(job_id, delete_files=True)
+
+    # -- quitting --------------------------------------------------------------------------
+    def _confirm_quit(self, running: int) -> None:
+        tray = ""
+        if self.tray.available and not self.settings.keep_in_tray:
+            tray = " (Or turn on “keep running in the tray” in Preferences.)"
+        ask(
+            self,
+            "Jobs are still running",
+            f"{running} job{'s are' if running > 1 else ' is'} still running. If you quit now, "
+            "Speech2Video Studio carries on with them the next time you start it — as long "
+            "as that is within an hour of submitting: Segmind forgets a job after one hour." + tray,
+            accept=("Quit", self.quit),
+            reject="Keep open",
+            registry=self._dialogs,
+            key="quit",
+        )
