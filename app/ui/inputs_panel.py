@@ -19,6 +19,7 @@ from app.settings import write_atomic
 from app.ui.audio_slot import AudioSlot
 from app.ui.bridge import EngineBridge
 from app.ui.icons import icon
+from app.ui.long_offer import LongVideoOffer
 from app.ui.media_slot import ImageSlot
 from app.ui.params import ParamsPanel
 
@@ -77,6 +78,7 @@ class InputsPanel(QWidget):
         self.image_slot = ImageSlot(bridge=bridge)
         self.audio_slot = AudioSlot(bridge=bridge)
         self.params = ParamsPanel()
+        self.long_offer = LongVideoOffer(bridge)
         self.money = QLabel(wordWrap=True)
         self.money.setAccessibleName("Cost")
         self.generate_button = QPushButton(icon("generate"), READY)
@@ -92,7 +94,7 @@ class InputsPanel(QWidget):
         form = QWidget()
         fl = QVBoxLayout(form)
         fl.setContentsMargins(0, 0, 4, 0)
-        for w in (self.image_slot, self.audio_slot, self.params):
+        for w in (self.image_slot, self.audio_slot, self.params, self.long_offer):
             fl.addWidget(w)
         fl.addStretch(1)
         self.scroll = QScrollArea()
@@ -114,6 +116,12 @@ class InputsPanel(QWidget):
         )
         self.params.changed.connect(self._changed)
         self.params.trimChanged.connect(self._show_trim)
+        self.audio_slot.changed.connect(self._offer_long_video)
+        self.params.quality.currentIndexChanged.connect(lambda _i: self._offer_long_video())
+        self.long_offer.changed.connect(self._long_video_changed)
+        self.long_offer.planned.connect(
+            lambda plan: self.audio_slot.waveform.set_cuts(list(plan.cuts) if plan else [])
+        )
         self.audio_slot.waveform.windowMoved.connect(self.params.set_trim_start)
 
     def tab_order(self) -> list[QWidget]:
@@ -133,7 +141,9 @@ class InputsPanel(QWidget):
                 return f"Checking the {slot.noun}…"
             if slot.error:
                 return f"Fix the {slot.noun}"
-        if self.params.trim_blocks:
+        if self.params.trim_blocks and not self.long_offer.chosen:
+            if not self.long_offer.isHidden():
+                return "Trim the clip or make a long video"
             return "Trim the clip or pick a longer video"
         return self.params.prompt_problem
 
@@ -147,11 +157,26 @@ class InputsPanel(QWidget):
         b.setAccessibleDescription(reason or "")
 
     def values(self) -> dict:
-        return {
+        values = {
             "image": self.image_slot.value,
             "audio": self.audio_slot.value,
             **self.params.values(),
         }
+        if self.long_offer.chosen:  # the whole clip, in parts: no trim, no one duration
+            values.update(split=True, duration=None, trim=False, trim_start=0.0)
+        return values
+
+    def _offer_long_video(self) -> None:
+        a = self.audio_slot
+        ok = a.value and not a.error and not a.loading
+        self.long_offer.offer(a.value if ok else None, a.seconds, self.params.quality.currentData())
+
+    def _long_video_changed(self) -> None:
+        chosen = self.long_offer.chosen
+        if chosen and self.params.trim_box.isChecked():
+            self.params.trim_box.setChecked(False)  # one or the other
+        self.params.trim_box.setEnabled(not chosen)
+        self._changed()
 
     def request(self):
         """The JobRequest the form describes."""

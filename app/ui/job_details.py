@@ -58,12 +58,29 @@ def history_lines(entries: list) -> list[str]:
     return lines
 
 
+def part_line(part: Job) -> str:
+    """ "Part 2 · 0:14.2–0:23.5 · billed 10 s · Completed · request 7f3a… · $2.81"."""
+    start, end = part.part_start or 0.0, part.part_end or 0.0
+    bits = [
+        f"Part {(part.part_index or 0) + 1}",
+        f"{words.mmss(start)}–{words.mmss(end)}",
+        f"billed {part.duration} s",
+        words.state_word(part),
+    ]
+    if part.request_id:
+        bits.append(f"request {part.request_id}")
+    if part.cost is not None:
+        bits.append(f"${part.cost:.2f}")
+    return " · ".join(bits)
+
+
 class JobDetails(QWidget):
     """What the preview pane says about the selected job; `history` reads its log."""
 
     def __init__(self, parent: QWidget | None = None, history: History | None = None) -> None:
         super().__init__(parent)
         self.history = history
+        self.parts: Callable[[str], list[Job]] | None = None  # Engine.parts: a long video's
         self.badge = QLabel(SIMULATED_BADGE)
         self.badge.setAccessibleName("Simulated result")
         self.badge.setStyleSheet(
@@ -92,6 +109,9 @@ class JobDetails(QWidget):
             self.params.addRow(f"<b>{name}</b>", self.values[name])
         self.values["Cost"] = _label()
         self.params.addRow("<b>Cost</b>", self.values["Cost"])
+        self.parts_title = QLabel("<b>Parts</b>")
+        self.parts_text = _label()
+        self.parts_text.setAccessibleName("Parts of the long video")
         self.history_title = QLabel("<b>History</b>")
         self.history_text = _label()
         self.history_text.setAccessibleName("Job history")
@@ -112,6 +132,8 @@ class JobDetails(QWidget):
         lay.addWidget(self.params_box)
         self.line = QFrame(frameShape=QFrame.Shape.HLine)
         lay.addWidget(self.line)
+        lay.addWidget(self.parts_title)
+        lay.addWidget(self.parts_text)
         lay.addWidget(self.history_title)
         lay.addWidget(self.history_text)
         lay.addStretch(1)
@@ -121,6 +143,8 @@ class JobDetails(QWidget):
         """Fill in the job (None: empty); `portrait` is its picture when already decoded."""
         self.badge.setVisible(bool(job and job.demo))
         for w in (self.history_title, self.history_text, self.reason):
+            w.setVisible(False)
+        for w in (self.parts_title, self.parts_text):
             w.setVisible(False)
         self.params_box.setVisible(job is not None)
         self.line.setVisible(job is not None)
@@ -143,12 +167,18 @@ class JobDetails(QWidget):
         self.audio.setText(f"Portrait: {self._name(job.image)}\nVoice: {audio or '—'}")
         v = self.values
         v["Prompt"].setText(job.prompt)
-        v["Duration"].setText(f"{job.duration} s")
+        v["Duration"].setText(f"{job.duration} s" + (" billed in all" if job.is_long else ""))
         v["Quality"].setText(job.quality)
         v["Seed"].setText(str(job.seed))
         v["Enhance prompt"].setText("yes" if job.enhance_prompt else "no")
         v["Request id"].setText(job.request_id or "—")
         v["Cost"].setText(words.cost_text(job, None) if job.cost is not None else "—")
+        parts = self.parts(job.id) if self.parts and job.is_long else []
+        if parts:
+            self.parts_text.setText("\n".join(part_line(p) for p in parts))
+            self.parts_title.setText(f"<b>Parts</b> ({words.parts_done(parts)})")
+            self.parts_title.setVisible(True)
+            self.parts_text.setVisible(True)
         lines = history_lines(self.history(job.id)) if self.history else []
         if lines:
             self.history_text.setText("\n".join(lines[-12:]))

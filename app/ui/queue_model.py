@@ -56,6 +56,7 @@ class JobTableModel(JobRows):
         self.estimate = estimate
         self.times = times or (lambda: DEFAULT_TIMES)
         self.now = now
+        self.parts: Callable[[str], list[Job]] | None = None  # Engine.parts (long videos)
         self.thumbnails = ThumbnailCache(THUMB_HEIGHT, parent=self)
         self.thumbnails.ready.connect(self._thumbnail_ready)
         self._waiting_thumbs: dict[tuple[str, str], set[str]] = {}  # (kind, path) -> row ids
@@ -132,6 +133,10 @@ class JobTableModel(JobRows):
                 self.dataChanged.emit(idx, idx, [Qt.ItemDataRole.DecorationRole, FrameRole])
 
     def _progress_of(self, job: Job) -> words.Progress:
+        if job.is_long and self.parts is not None and not job.state.finished:
+            parts = self.parts(job.id)
+            if parts:
+                return words.long_progress(job, parts)
         return words.progress(
             job,
             self._elapsed(job),

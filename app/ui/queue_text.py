@@ -27,6 +27,7 @@ STATE_WORDS = {
     JobState.cancelled: "Cancelled",
     JobState.expired: "Expired",
     JobState.interrupted: "Interrupted",
+    JobState.joining: "Joining the parts",
 }
 STATE_ICONS = {
     JobState.completed: "completed",
@@ -164,6 +165,24 @@ def progress(
     if s == JobState.submitting:
         return Progress("Sending the job to Segmind")
     return Progress("…")
+
+
+def parts_done(parts: list[Job]) -> str:
+    """ "3 of 6 parts done"."""
+    done = sum(1 for p in parts if p.state == JobState.completed)
+    return f"{done} of {len(parts)} parts done"
+
+
+def long_progress(job: Job, parts: list[Job]) -> Progress:
+    """A long video's second line: its parts done, and what the parts are doing."""
+    done = sum(1 for p in parts if p.state == JobState.completed)
+    if job.state == JobState.joining:
+        return Progress(f"All {len(parts)} parts done: joining them into one video", 1.0, True)
+    busy = sum(1 for p in parts if p.state in RENDERING)
+    text = parts_done(parts)
+    if busy:
+        text += f", {busy} rendering at Segmind"
+    return Progress(text, done / len(parts))
 
 
 def rendering_tooltip(times: JobTimes) -> str:

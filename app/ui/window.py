@@ -79,6 +79,7 @@ class StudioWindow(WindowFlows, WindowLayout, WindowDialogs, QMainWindow):
 
         self.bridge = EngineBridge(None, self)
         self.model = JobTableModel((), self, estimate=self._estimate, times=self._times)
+        self.model.parts = self._parts
         self._states: dict[str, JobState] = {}
         self.tray = Tray(self, enabled=settings.notifications)
         self.preview = None  # built in attach(): Qt Multimedia takes a while to load
@@ -124,6 +125,10 @@ class StudioWindow(WindowFlows, WindowLayout, WindowDialogs, QMainWindow):
             if self._quitting:
                 self._closed.set()
         return self._closed
+
+    def _parts(self, job_id: str) -> list:
+        """A long video's parts (none before the engine is attached)."""
+        return self.engine.parts(job_id) if self.engine is not None else []
 
     def _estimate(self, quality: str, duration: int) -> float | None:
         return self.engine.estimate(quality, duration) if self.engine is not None else None
@@ -196,6 +201,7 @@ class StudioWindow(WindowFlows, WindowLayout, WindowDialogs, QMainWindow):
         sizes = self.right.sizes()
         history = getattr(self.engine, "history", None)
         self.preview = PreviewPlayer(history=history)
+        self.preview.details.parts = self._parts
         self.preview.setAccessibleName("Preview and details")
         self.right.replaceWidget(1, self.preview).deleteLater()
         self.preview.setVisible(self.pane_action.isChecked())
