@@ -94,7 +94,7 @@ class InputsPanel(QWidget):
         form = QWidget()
         fl = QVBoxLayout(form)
         fl.setContentsMargins(0, 0, 4, 0)
-        for w in (self.image_slot, self.audio_slot, self.params, self.long_offer):
+        for w in (self.image_slot, self.audio_slot, self.long_offer, self.params):
             fl.addWidget(w)
         fl.addStretch(1)
         self.scroll = QScrollArea()

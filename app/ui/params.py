@@ -240,16 +240,15 @@ class ParamsPanel(QWidget):
         if show:
             top = max(0.0, self._audio_seconds - self.duration)
             self.trim_start = min(self.trim_start, top)
-            self.trim_note.setText(
+            note = (
                 f"⚠ The clip is {self._audio_seconds:.1f} s, longer than {self.duration} s: "
                 "the video would stop before the voice does."
             )
             if self.trim_box.isChecked():
                 end = self.trim_start + self.duration
-                self.trim_box.setText(
-                    f"Trim: keep {clock(self.trim_start)}–{clock(end)} "
-                    "(drag the window on the waveform)"
-                )
+                self.trim_box.setText(f"Trim: keep {clock(self.trim_start)}–{clock(end)}")
+                note += " Drag the window on the waveform to keep another part."
             else:
-                self.trim_box.setText(f"Trim the clip to {self.duration} s (choose which part)")
+                self.trim_box.setText(f"Trim to {self.duration} s")
+            self.trim_note.setText(note)
         self.trimChanged.emit()

@@ -158,6 +158,8 @@ class JobTableModel(JobRows):
         if col == COL_ELAPSED:
             return mmss(self._elapsed(job))
         if col == COL_COST:
+            if job.is_long and self.parts is not None:  # the charges are on its parts
+                return words.long_cost_text(self.parts(job.id), self.estimate)
             est = self.estimate(job.quality, job.duration) if self.estimate else None
             return words.cost_text(job, est)
         return ""

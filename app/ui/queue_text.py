@@ -209,6 +209,21 @@ def cost_text(job: Job, estimate: float | None) -> str:
     return f"~${estimate:.2f}"
 
 
+def long_cost_text(parts: list[Job], estimate) -> str:
+    """A long video's cost: what its parts cost, "~$" while some may still be billed."""
+    if not parts:
+        return "—"
+    known = sum(p.cost for p in parts if p.cost is not None)
+    unbilled = (JobState.failed, JobState.cancelled)
+    rest = [p for p in parts if p.cost is None and not (p.state in unbilled and not p.request_id)]
+    if not rest:
+        return f"${known:.2f}"
+    guess = [estimate(p.quality, p.duration) if estimate else None for p in rest]
+    if any(g is None for g in guess):
+        return f"${known:.2f}+" if known else "—"
+    return f"~${known + sum(g for g in guess if g is not None):.2f}"
+
+
 def tooltip(job: Job, part: str, times: JobTimes) -> str | None:
     """The tooltip of a job's prompt, files, state or cost."""
     lines = [DEMO_BADGE] if job.demo else []

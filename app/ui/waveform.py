@@ -198,13 +198,14 @@ class WaveformView(QWidget):
         text = pal.color(QPalette.ColorRole.Text)
         if kept:
             self._draw_window(p, rect, kept, text)
-        else:
+        elif not self._cuts:  # a long video's cuts replace the 5/10/15 s marks
             for mark in MARKS:
                 if mark > self._seconds:
                     break
                 self._tick(p, rect, mark, f"{mark} s", text)
+        cut_colour = pal.color(QPalette.ColorRole.Highlight)  # visible on either scheme
         for cut in self._cuts:
-            self._tick(p, rect, cut, "✂", pal.color(QPalette.ColorRole.BrightText), dash=True)
+            self._tick(p, rect, cut, f"✂ {cut:.1f} s", cut_colour, dash=True)
         for m in self._markers:
             self._tick(p, rect, m.seconds, m.label, text)
         if self._position is not None:
@@ -234,8 +235,8 @@ class WaveformView(QWidget):
 
     def _tick(self, p: QPainter, rect: QRectF, seconds: float, label: str, color, dash=False):
         x = self._x(seconds)
-        pen = QPen(color, 1, Qt.PenStyle.DashLine if dash else Qt.PenStyle.SolidLine)
+        pen = QPen(color, 2 if dash else 1, Qt.PenStyle.DashLine if dash else Qt.PenStyle.SolidLine)
         p.setPen(pen)
         p.drawLine(QPointF(x, rect.top()), QPointF(x, rect.bottom()))
         if label:
-            p.drawText(QRectF(x - 20, rect.bottom(), 40, 13), Qt.AlignmentFlag.AlignCenter, label)
+            p.drawText(QRectF(x - 30, rect.bottom(), 60, 13), Qt.AlignmentFlag.AlignCenter, label)

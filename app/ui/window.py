@@ -225,6 +225,7 @@ class StudioWindow(WindowFlows, WindowLayout, WindowDialogs, QMainWindow):
         b.removed.connect(lambda _id: self.update_counts())
         self.inputs.changed.connect(self.update_generate)
         self.params.changed.connect(self.update_money)
+        self.inputs.long_offer.changed.connect(self.update_money)
         self.queue.requested.connect(self.on_queue_action)
         self.queue.currentJobChanged.connect(self.show_preview)
         self.error_bar.actionRequested.connect(self.on_error_action)
@@ -337,6 +338,9 @@ class StudioWindow(WindowFlows, WindowLayout, WindowDialogs, QMainWindow):
             return
         v = self.params.values()
         est = self.engine.estimate(v["quality"], v["duration"])
+        offer = self.inputs.long_offer
+        if offer.chosen and offer.plan is not None:  # the whole long video, every part
+            est = offer.plan.total
         parts = [f"Estimated cost: <b>${est:.2f}</b>" if est is not None else "Cost unknown"]
         try:
             spent = self.engine.spent_this_month()

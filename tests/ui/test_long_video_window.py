@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from app.jobs.model import JobState
+from app.ui.queue_model import COL_COST
 from tests.ui.test_window import T, submit, wait_state
 
 
@@ -41,3 +42,6 @@ def test_a_long_clip_is_offered_as_a_long_video_and_made_in_one_row(studio, qtbo
     assert text.count("Part ") == len(parts) and "Completed" in text
     assert all(p.request_id in text for p in parts)
     assert f"({len(parts)} of {len(parts)} parts done)" in details.parts_title.text()
+    row = w.model.row_of(job.id)
+    cost = w.model.index(row, COL_COST).data()
+    assert cost == f"${sum(p.cost for p in parts):.2f}"  # the parts' charges, not "—"
