@@ -15,16 +15,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 
 from app.api.errors import ErrorKind, SegmindError
-from app.jobs.events import (
-    CreditsChanged,
-    JobAdded,
-    JobChanged,
-    JobError,
-    JobProgress,
-    JobRemoved,
-    JobWaiting,
-    JobWarning,
-)
 
 if TYPE_CHECKING:
     import asyncio
@@ -51,13 +41,26 @@ class EngineBridge(QObject):
         self.credits: float | None = None
         self._tasks: set[asyncio.Task] = set()
         self._unsubscribe = None
+        self._emit: dict = {}
         if engine is not None:
             self.attach(engine)
 
     def attach(self, engine) -> None:
         """Follow this engine's events (the window attaches it after its first paint)."""
+        from app.jobs import events as e  # not before the first paint: 8 frozen dataclasses
+
         self.detach()
         self.engine = engine
+        self._emit = {
+            e.JobChanged: lambda ev: self.jobChanged.emit(ev.job),
+            e.JobProgress: lambda ev: self.jobProgress.emit(ev.job_id, ev.phase, ev.done, ev.total),
+            e.JobWaiting: lambda ev: self.jobWaiting.emit(ev.job_id, ev.reason, ev.until),
+            e.JobAdded: lambda ev: self.jobAdded.emit(ev.job),
+            e.JobRemoved: lambda ev: self.removed.emit(ev.job_id),
+            e.JobWarning: lambda ev: self.jobWarning.emit(ev.job_id, ev.message),
+            e.JobError: lambda ev: self.error.emit(ev.job_id, ev.error),
+            e.CreditsChanged: self._credits_changed,
+        }
         self._unsubscribe = engine.events.subscribe(self._on_event)
 
     def detach(self) -> None:
@@ -66,23 +69,13 @@ class EngineBridge(QObject):
             self._unsubscribe = None
 
     def _on_event(self, event) -> None:
-        if isinstance(event, JobChanged):
-            self.jobChanged.emit(event.job)
-        elif isinstance(event, JobProgress):
-            self.jobProgress.emit(event.job_id, event.phase, event.done, event.total)
-        elif isinstance(event, JobWaiting):
-            self.jobWaiting.emit(event.job_id, event.reason, event.until)
-        elif isinstance(event, JobAdded):
-            self.jobAdded.emit(event.job)
-        elif isinstance(event, JobRemoved):
-            self.removed.emit(event.job_id)
-        elif isinstance(event, JobWarning):
-            self.jobWarning.emit(event.job_id, event.message)
-        elif isinstance(event, JobError):
-            self.error.emit(event.job_id, event.error)
-        elif isinstance(event, CreditsChanged):
-            self.credits = event.credits
-            self.creditsChanged.emit(event.credits, event.free_credits)
+        emit = self._emit.get(type(event))
+        if emit is not None:
+            emit(event)
+
+    def _credits_changed(self, event) -> None:
+        self.credits = event.credits
+        self.creditsChanged.emit(event.credits, event.free_credits)
 
     # -- the funnel -----------------------------------------------------------
     def _report(self, exc: BaseException, job_id: str | None = None) -> None:

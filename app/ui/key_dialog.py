@@ -24,6 +24,7 @@ from qasync import asyncSlot
 
 from app.api.errors import ErrorKind, SegmindError
 from app.secrets import ENV_KEY, KeyringUnavailable, KeyStore
+from app.ui.theme import tone
 
 REFUSED = (ErrorKind.invalid_key, ErrorKind.not_permitted)
 UNREACHABLE = "Could not reach Segmind to check the key."
@@ -205,7 +206,7 @@ class KeyDialog(QDialog):
         """Ask Segmind for the balance with this key (through the bridge, at most
         `check_seconds`); the error, or None when it works."""
         self._choose(None)
-        self.status.setStyleSheet("")
+        tone(self.status, None)
         self.status.setText(f"{done} Checking it with Segmind…")
         self.save_button.setEnabled(False)
         self.session_button.setEnabled(False)
@@ -245,11 +246,11 @@ class KeyDialog(QDialog):
 
     def _keep_unchecked(self) -> None:
         self._choose(None)
-        self.status.setStyleSheet("")
+        tone(self.status, None)
         self.status.setText("The key is kept, unchecked: Segmind checks it with the first job.")
 
     def _show_error(self, text: str) -> None:
-        self.status.setStyleSheet("color: #b91c1c")
+        tone(self.status, "error")
         self.status.setText(text)
 
     def _changed(self) -> None:

@@ -7,13 +7,14 @@ from a ThumbnailCache, decoded off the UI thread. A progress tick touches single
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QPixmap
 
-from app.jobs.estimates import JobTimes, job_times
 from app.jobs.model import ACTIVE, Job, JobState
 from app.ui import queue_text as words
 from app.ui.icons import icon
@@ -34,7 +35,18 @@ PORTRAIT = 26
 ROW_HEIGHT = THUMB_HEIGHT + 10
 PENDING = ThumbnailCache.PENDING
 Idx = QModelIndex | QPersistentModelIndex
-DEFAULT_TIMES = job_times([], 330.0)
+
+if TYPE_CHECKING:
+    from app.jobs.estimates import JobTimes
+
+
+@functools.cache
+def default_times() -> JobTimes:
+    """Segmind's published range, until the engine knows better (imported on first use:
+    statistics and fractions are not needed before the first paint)."""
+    from app.jobs.estimates import job_times
+
+    return job_times([], 330.0)
 
 
 class JobTableModel(JobRows):
@@ -54,7 +66,7 @@ class JobTableModel(JobRows):
         self._waiting: dict[str, str] = {}  # job id -> "job_slot" | "request_slot"
         self._waiting_until: dict[str, float | None] = {}
         self.estimate = estimate
-        self.times = times or (lambda: DEFAULT_TIMES)
+        self.times = times or default_times
         self.now = now
         self.parts: Callable[[str], list[Job]] | None = None  # Engine.parts (long videos)
         self.thumbnails = ThumbnailCache(THUMB_HEIGHT, parent=self)

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from app.jobs.estimates import JobTimes
 from app.jobs.model import ACTIVE, Job, JobState
+
+if TYPE_CHECKING:  # app.jobs.estimates (statistics, fractions) loads after the first paint
+    from app.jobs.estimates import JobTimes
 
 DEMO_BADGE = "DEMO — simulated, not lip-synced"
 

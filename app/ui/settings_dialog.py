@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from app.jobs.model import DURATIONS, QUALITIES
 from app.settings import BUDGET_PRESETS, Paths, Settings, check_output_folder
+from app.ui.theme import tone
 
 PRESETS = [
     ("free", f"Free plan ({BUDGET_PRESETS['free']} requests/min)"),
@@ -97,7 +98,7 @@ class SettingsDialog(QDialog):
         self.prices.setMaximumHeight(110)
 
         self.error = QLabel()
-        self.error.setStyleSheet("color: #b91c1c")
+        tone(self.error, "error")
         self.error.setWordWrap(True)
         self.error.hide()
 

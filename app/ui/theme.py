@@ -51,6 +51,24 @@ _DARK = {
 }
 
 
+# Fusion outlines radio buttons and check boxes with a darker shade of the window: on a
+# dark window they vanish, so our dark palette draws them itself.
+_DARK_INDICATORS = """
+QRadioButton::indicator, QCheckBox::indicator {
+    width: 13px; height: 13px; border: 1px solid #9aa0a6; background: #1c1d1f;
+}
+QRadioButton::indicator { border-radius: 7px; }
+QCheckBox::indicator { border-radius: 2px; }
+QRadioButton::indicator:checked {
+    background: qradialgradient(cx:0.5, cy:0.5, radius:0.5, fx:0.5, fy:0.5,
+        stop:0 #8cb8ff, stop:0.5 #8cb8ff, stop:0.56 #1c1d1f, stop:1 #1c1d1f);
+}
+QCheckBox::indicator:checked { background: #3b78d8; border-color: #8cb8ff; }
+QRadioButton::indicator:disabled, QCheckBox::indicator:disabled { border-color: #5a5e65; }
+QRadioButton::indicator:focus, QCheckBox::indicator:focus { border-color: #8cb8ff; }
+"""
+
+
 def is_dark(palette: QPalette | None = None) -> bool:
     """Whether the palette in force is a dark one (light text on a dark window)."""
     pal = palette if palette is not None else QGuiApplication.palette()
@@ -121,11 +139,13 @@ class Theme(QObject):
         """Our own palette where the platform did not switch by itself."""
         if self._own_palette:  # back to the platform's palette first
             self.app.setPalette(QPalette())
+            self.app.setStyleSheet("")
             self._own_palette = False
         dark = wanted == Qt.ColorScheme.Dark
         if wanted != Qt.ColorScheme.Unknown and dark != is_dark(self.app.palette()):
             self._use_fusion()
             self.app.setPalette(dark_palette() if dark else self.app.style().standardPalette())
+            self.app.setStyleSheet(_DARK_INDICATORS if dark else "")
             self._own_palette = True
         _keeper.retint()
         self.changed.emit(self.scheme())

@@ -23,7 +23,7 @@ class VideoView(QWidget):
         self._dim = False
         self.caption = ""
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumSize(200, 150)
+        self.setMinimumSize(160, 100)  # the queue above keeps its rows at 1024x680
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setAccessibleName("Video")
 

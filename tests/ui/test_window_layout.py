@@ -103,9 +103,10 @@ def test_theme_follows_the_choice_and_is_saved(qtbot, paths, qapp):
         assert is_dark()  # offscreen has no scheme of its own: the app's palette is dark
         text = QApplication.palette().color(QPalette.ColorRole.WindowText)
         assert text.lightness() > 160  # light text: icons drawn in it stay visible
+        assert "QRadioButton::indicator" in qapp.styleSheet()  # outlines drawn on dark
         assert json.loads(paths.settings_file.read_text())["color_scheme"] == "dark"
         w.scheme_actions["light"].trigger()
-        assert not is_dark()
+        assert not is_dark() and qapp.styleSheet() == ""
     finally:
         theme.apply("system")
         close(w)
