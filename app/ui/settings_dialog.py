@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.jobs.model import DURATIONS, QUALITIES
-from app.settings import BUDGET_PRESETS, Paths, Settings, check_output_folder
+from app.settings import BUDGET_PRESETS, Paths, Settings, check_output_folder, update_file
 from app.ui.theme import tone
 
 PRESETS = [
@@ -44,6 +44,18 @@ def _money(maximum: float, step: float) -> QDoubleSpinBox:
     box.setSingleStep(step)
     box.setPrefix("$")
     return box
+
+
+DIALOG_KEYS = (
+    "output_dir",
+    "concurrency",
+    "budget_preset",
+    "budget_per_minute",
+    "notifications",
+    "spend_threshold",
+    "keep_in_tray",
+    "prices",
+)
 
 
 class SettingsDialog(QDialog):
@@ -179,9 +191,9 @@ class SettingsDialog(QDialog):
             for c, duration in enumerate(DURATIONS):
                 row[str(duration)] = round(self.price_box(r, c).value(), 2)
         try:
-            if self.persist:
-                s.save(self.paths)
-        except OSError as exc:
+            if self.persist:  # only what this dialog shows: other keys stay as the file has them
+                update_file(self.paths, {k: getattr(s, k) for k in DIALOG_KEYS})
+        except (OSError, ValueError) as exc:
             return self._fail(f"The settings could not be saved ({exc}). Check the disk.")
         self.error.hide()
         self.settingsChanged.emit()

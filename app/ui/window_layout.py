@@ -49,14 +49,19 @@ class WindowLayout:
         self.save_settings()
 
     # -- window state and closing ---------------------------------------------------
+    # the settings the window itself changes; the rest of the file is left as it is
+    WINDOW_KEYS = ("window", "color_scheme", "privacy_notice_seen")
+
     def save_settings(self) -> None:
-        """Write the settings file; never in the demo (it runs on the creator's settings
-        object only in memory)."""
+        """Merge the window's own settings into the file, key by key (a `settings set`
+        made meanwhile stays); never in the demo (its settings live only in memory)."""
         if self.demo:
             return
+        from app.settings import update_file
+
         try:
-            self.settings.save(self.paths)
-        except OSError:
+            update_file(self.paths, {k: getattr(self.settings, k) for k in self.WINDOW_KEYS})
+        except (OSError, ValueError):
             log.exception("could not save the settings")
 
     def restore_state(self) -> None:
