@@ -309,7 +309,7 @@ class SegmindClient:
                 try:
                     response = await self._http.send(request, stream=True)
                 finally:
-                    if sent is not None:  # the service counted it by the time it answered
+                    if sent is not None and self.budget is not None:  # counted by now
                         self.budget.answered(sent)
                 try:
                     body, too_big = await _read_capped(response)
