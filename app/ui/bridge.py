@@ -68,6 +68,14 @@ class EngineBridge(QObject):
             self._unsubscribe()
             self._unsubscribe = None
 
+    def shutdown(self) -> None:
+        """Stop following the engine and drop pending calls: nothing reaches the widgets
+        after the window has gone (a late callback into a deleted widget can crash)."""
+        self.detach()
+        for task in list(self._tasks):
+            task.cancel()
+        self._tasks.clear()
+
     def _on_event(self, event) -> None:
         emit = self._emit.get(type(event))
         if emit is not None:

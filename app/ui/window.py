@@ -400,10 +400,10 @@ class StudioWindow(WindowFlows, WindowLayout, WindowDialogs, QMainWindow):
         self._undo_timer.stop()
         self.inputs.save_draft()
         self.save_state()
+        self.bridge.shutdown()
         if self.preview is not None:
             self.preview.clear()
         self.tray.hide()
-        self.bridge.detach()
         if self._closed is not None:
             self._closed.set()
         self.close()
