@@ -315,6 +315,16 @@ class Engine(JobVerbs, AccountVerbs):
             self._times = learned_times(self.store, default)
         return self._times
 
+    def budget_words(self) -> str:
+        """ "Next request in 8 s (Free plan: 5 per minute)" while requests wait, else ""."""
+        wait, per_minute = self.budget.wait_time(), self.budget.per_minute
+        if wait < 1 or not (self.budget.waiting or self.budget.paused_until > time.time()):
+            return ""
+        plan = {"free": "Free plan", "pro": "Pro plan"}.get(
+            self.settings.budget_preset, "your plan"
+        )
+        return f"Next request in {wait:.0f} s ({plan}: {per_minute} per minute)"
+
     def typical_seconds(self) -> float:
         return self.job_times().typical
 

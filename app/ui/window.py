@@ -88,6 +88,7 @@ class StudioWindow(WindowFlows, WindowLayout, WindowDialogs, QMainWindow):
         self.restore_state()
         self._tick = QTimer(self, interval=1000)
         self._tick.timeout.connect(self.model.tick)
+        self._tick.timeout.connect(self.update_counts)  # the request budget's next slot
         self._tick.start()
         self.update_generate()
         self.update_money()
@@ -358,7 +359,8 @@ class StudioWindow(WindowFlows, WindowLayout, WindowDialogs, QMainWindow):
     def update_counts(self) -> None:
         c = self.model.counts()
         text = f"{c['running']} running · {c['queued']} waiting"
-        self.counts_label.setText(text)
+        budget = self.engine.budget_words() if self.engine is not None else ""
+        self.counts_label.setText(f"{text} · {budget}" if budget else text)
         self.tray.set_status(text)
 
     def bring_back(self) -> None:

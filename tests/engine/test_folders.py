@@ -232,3 +232,20 @@ def test_a_job_says_when_it_waits_for_the_request_budget(make_engine, media, sim
     assert job.state == JobState.completed
     budget = [w for w in waits if w.reason == "request_slot"]
     assert budget and budget[0].job_id == job.id and budget[0].until > 0
+
+
+def test_the_budget_in_words_while_requests_wait(make_engine):
+    engine = make_engine(budget_preset="free")
+    assert engine.budget_words() == ""  # nothing waits
+
+    async def go():
+        engine.budget.per_minute, engine.budget.window = 1, 30.0
+        await engine.budget.acquire("upload")
+        waiter = asyncio.ensure_future(engine.budget.acquire("submit"))
+        await asyncio.sleep(0.05)
+        words = engine.budget_words()
+        waiter.cancel()
+        return words
+
+    words = run(go())
+    assert words.startswith("Next request in ") and words.endswith("(Free plan: 1 per minute)")
