@@ -391,7 +391,8 @@ class StudioWindow(WindowFlows, WindowLayout, WindowDialogs, QMainWindow):
         self.inputs.save_draft()
         self.save_state()
         if self.preview is not None:
-            self.preview.clear()
+            self.preview.shutdown()
+        self.audio_slot._stop()
         self.tray.hide()
         self.bridge.detach()
         if self._closed is not None:
