@@ -211,6 +211,26 @@ class PreviewPlayer(QWidget):
         self._release()
         self._show_still()
 
+    def shutdown(self) -> None:
+        """Before the widget goes (the window quits): stop the player and take its outputs
+        and signals away, so no frame or state change is delivered while Qt deletes it."""
+        if not shiboken6.isValid(self) or self.player is None:
+            return
+        self.clear()
+        player, self.player = self.player, None
+        for signal in (
+            player.durationChanged,
+            player.positionChanged,
+            player.mediaStatusChanged,
+            player.playbackStateChanged,
+            player.errorOccurred,
+        ):
+            signal.disconnect()
+        self.sink.videoFrameChanged.disconnect()
+        player.setVideoOutput(None)
+        player.setAudioOutput(None)
+        self.stills.ready.disconnect()
+
     def play(self) -> None:
         if self.player is not None and self._path:
             self.player.play()
@@ -296,6 +316,8 @@ class PreviewPlayer(QWidget):
             self.video.set_frame(frame.toImage())
 
     def _set_loop(self, on: bool) -> None:
+        if self.player is None:  # shut down
+            return
         loops = self._mm.QMediaPlayer.Loops
         self.player.setLoops(loops.Infinite.value if on else loops.Once.value)
 

@@ -404,7 +404,8 @@ class StudioWindow(WindowFlows, WindowLayout, WindowDialogs, QMainWindow):
         self.save_state()
         self.bridge.shutdown()
         if self.preview is not None:
-            self.preview.clear()
+            self.preview.shutdown()
+        self.audio_slot._stop()
         self.tray.hide()
         if self._closed is not None:
             self._closed.set()
