@@ -7,7 +7,6 @@ the API key is never in it.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import dataclasses
 import errno
@@ -296,6 +295,8 @@ class SettingsWatcher:
 
     async def run(self) -> None:
         while True:
+            import asyncio  # here: the window paints before asyncio is loaded
+
             await asyncio.sleep(self.interval)
             try:
                 self.check()

@@ -7,12 +7,16 @@ chosen quality) comes from the engine's planner; the cuts are drawn on the wavef
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QLabel, QVBoxLayout, QWidget
 
 from app.jobs.model import DURATIONS
-from app.ui.bridge import EngineBridge
 from app.ui.theme import tone
+
+if TYPE_CHECKING:  # asyncio (under the bridge) loads after the first paint
+    from app.ui.bridge import EngineBridge
 
 
 def plan_words(plan) -> str:

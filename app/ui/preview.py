@@ -226,7 +226,8 @@ class PreviewPlayer(QWidget):
             player.errorOccurred,
         ):
             signal.disconnect()
-        self.sink.videoFrameChanged.disconnect()
+        if self.sink is not None:
+            self.sink.videoFrameChanged.disconnect()
         player.setVideoOutput(None)
         player.setAudioOutput(None)
         self.stills.ready.disconnect()
