@@ -212,8 +212,8 @@ class PreviewPlayer(QWidget):
         self._show_still()
 
     def shutdown(self) -> None:
-        """Before the widget goes (the window quits): stop the player and take its outputs
-        and signals away, so no frame or state change is delivered while Qt deletes it."""
+        """Before the widget goes (the window quits): stop the player, release the file and
+        take its signals away, so no frame or state change reaches Python while Qt deletes it."""
         if not shiboken6.isValid(self) or self.player is None:
             return
         self.clear()
@@ -228,8 +228,6 @@ class PreviewPlayer(QWidget):
             signal.disconnect()
         if self.sink is not None:
             self.sink.videoFrameChanged.disconnect()
-        player.setVideoOutput(None)
-        player.setAudioOutput(None)
         self.stills.ready.disconnect()
 
     def play(self) -> None:

@@ -249,15 +249,16 @@ def test_clear_after_the_widget_was_destroyed_is_harmless(qtbot):
     p.clear()
 
 
-def test_shutdown_takes_the_players_outputs_and_signals_away(qtbot, preview):
+def test_shutdown_stops_the_player_and_takes_its_signals_away(qtbot, preview):
     preview.show_job(make_job(H264))
     qtbot.waitUntil(lambda: preview.play_button.isEnabled(), timeout=5000)
     preview.play()
     qtbot.wait(300)
     player = preview.player
     preview.shutdown()
-    assert preview.player is None and player.videoOutput() is None
+    assert preview.player is None and player.source().isEmpty()
     assert player.playbackState() == player.PlaybackState.StoppedState
+    assert preview.sink.receivers("2videoFrameChanged(QVideoFrame)") == 0
     preview.loop.setChecked(True)  # nothing left to drive: harmless
     preview.show_job(make_job(H264))
     preview.clear()
