@@ -120,7 +120,7 @@ def _judge(target: str, status: int, body: bytes, outcome, key: str) -> None:
         assert err.kind in (ErrorKind.job_failed, ErrorKind.content_blocked)
 
 
-@settings(max_examples=250, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
 @given(target=st.sampled_from(sorted(CALLS)), status=STATUSES, body=BODIES, headers=HEADERS)
 def test_fuzzed_answers_over_http(sim_process, target, status, body, headers):
     sim = sim_process

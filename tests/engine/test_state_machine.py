@@ -166,7 +166,7 @@ def test_engine_state_machine(sim):
     run_state_machine_as_test(
         EngineMachine,
         settings=settings(
-            max_examples=15,
+            max_examples=8,
             stateful_step_count=14,
             deadline=None,
             suppress_health_check=list(HealthCheck),
