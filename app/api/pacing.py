@@ -266,6 +266,7 @@ class RequestBudget:
         return sent
 
     async def _dispatch(self) -> None:
+        self._wake = asyncio.Event()  # this loop's (a budget may outlive an event loop)
         while self._waiting:
             self._waiting = sorted(e for e in self._waiting if not e[2].done())
             waits = []

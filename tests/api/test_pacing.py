@@ -213,3 +213,16 @@ def test_a_request_counts_from_its_answer():
 
     start = t.now
     assert asyncio.run(go()) == 65
+
+
+def test_one_budget_serves_one_event_loop_after_another():
+    """The engine's budget outlives an event loop (the command line runs one per
+    command, tests one per step): waiting in a second loop still ends."""
+    budget = RequestBudget(1, window=0.2)  # the real clock: the second request waits
+
+    async def two():
+        await asyncio.wait_for(asyncio.gather(budget.acquire(), budget.acquire()), 5)
+
+    asyncio.run(two())
+    asyncio.run(two())
+    assert budget.served["other"] == 4
