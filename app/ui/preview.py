@@ -102,7 +102,10 @@ class PreviewPlayer(QWidget):
         mm = self._mm
         self.player = mm.QMediaPlayer(self)
         self.audio_output = mm.QAudioOutput(self)
-        self.player.setAudioOutput(self.audio_output)
+        # no sound device (a server, a container): play the picture only; an audio output
+        # with no device under Qt's FFmpeg backend is a suspect of a rare crash
+        if mm.QMediaDevices.audioOutputs():
+            self.player.setAudioOutput(self.audio_output)
         self.sink = mm.QVideoSink(self)
         self.player.setVideoOutput(self.sink)
         self.sink.videoFrameChanged.connect(self._on_frame)
