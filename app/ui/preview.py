@@ -104,7 +104,7 @@ class PreviewPlayer(QWidget):
         self.audio_output = mm.QAudioOutput(self)
         # no sound device (a server, a container): play the picture only; an audio output
         # with no device under Qt's FFmpeg backend is a suspect of a rare crash
-        if mm.QMediaDevices.audioOutputs():
+        if mm is not None and mm.QMediaDevices.audioOutputs():
             self.player.setAudioOutput(self.audio_output)
         self.sink = mm.QVideoSink(self)
         self.player.setVideoOutput(self.sink)
