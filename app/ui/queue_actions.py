@@ -99,3 +99,43 @@ ACTIONS = {
 TOOLBAR = ("open", "folder", "cancel", "retry", "edit", "rerun", "remove")
 SHORT = {"open": "Open", "folder": "Folder", "rerun": "New seed", "remove": "Remove"}
 SHORT["edit"] = "Edit"
+
+# a batch's header row: action -> (label, icon, shortcut, tooltip, whether it applies to
+# the batch's GroupCounts). The keys are the job actions' own: they act on the batch when
+# its header is selected (the job actions are disabled then, so no key is ambiguous).
+BATCH_ACTIONS = {
+    "batch_cancel": (
+        "&Cancel batch…",
+        "cancel",
+        QKeySequence("Ctrl+."),
+        "Stop every unfinished job of the batch (those Segmind has may still be billed)",
+        lambda c: c.active > 0,
+    ),
+    "batch_retry": (
+        "&Retry failed",
+        "retry",
+        QKeySequence("Ctrl+R"),
+        "Run the batch's failed, expired and interrupted jobs again",
+        lambda c: c.failed > 0,
+    ),
+    "batch_remove": (
+        "Re&move batch from list",
+        "remove",
+        QKeySequence.StandardKey.Delete,
+        "Forget the batch's finished jobs; the videos stay on disk (Delete; Ctrl+Z undoes)",
+        lambda c: c.total > c.active,
+    ),
+    "batch_export": (
+        "E&xport as CSV…",
+        "logs",
+        QKeySequence("Ctrl+Shift+S"),
+        "Save the batch as a CSV file that `s2v-studio batch` and the window can import",
+        lambda c: c.total > 0,
+    ),
+}
+BATCH_SHORT = {
+    "batch_cancel": "Cancel batch",
+    "batch_retry": "Retry failed",
+    "batch_remove": "Remove batch",
+    "batch_export": "Export CSV",
+}

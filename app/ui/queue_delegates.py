@@ -9,8 +9,8 @@ something to measure: a real percentage (uploads, downloads) or, drawn lighter a
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QIcon, QPainter, QPalette, QPen, QPixmap
+from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPainter, QPalette, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from app.ui.queue_model import (
@@ -20,16 +20,24 @@ from app.ui.queue_model import (
     THUMB_HEIGHT,
     BarRole,
     DetailRole,
+    ExpandedRole,
     FrameRole,
+    GroupRole,
+    KeptRole,
 )
 from app.ui.theme import tone_color
 
 THUMB_WIDTH = THUMB_HEIGHT + PORTRAIT + 16
+ARROW_X = 16  # the centre of a header row's arrow from the cell's left edge
+STAR = "★"
 
 
 def _background(painter: QPainter, option: QStyleOptionViewItem, index) -> None:
     opt = QStyleOptionViewItem(option)
     opt.text, opt.icon = "", QIcon()
+    brush = index.data(Qt.ItemDataRole.BackgroundRole)
+    if isinstance(brush, QBrush):  # a batch's header row
+        opt.backgroundBrush = brush
     style = option.widget.style() if option.widget else QApplication.style()
     style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, opt, painter, option.widget)
 
@@ -63,7 +71,15 @@ class ThumbDelegate(QStyledItemDelegate):
 
     def paint(self, painter: QPainter, option, index) -> None:
         _background(painter, option, index)
+        expanded = index.data(ExpandedRole)
+        if expanded is not None:
+            self._arrow(painter, option, bool(expanded))
+            return
         r = option.rect
+        if index.data(GroupRole):  # a batch's job: a rail down the left edge joins them
+            rail = QColor(option.palette.color(QPalette.ColorRole.Highlight))
+            rail.setAlphaF(0.45)
+            painter.fillRect(QRect(r.x(), r.y(), 3, r.height()), rail)
         box = QRect(r.x() + 6, r.y() + (r.height() - THUMB_HEIGHT) // 2, THUMB_HEIGHT, THUMB_HEIGHT)
         frame = index.data(FrameRole)
         painter.save()
@@ -87,6 +103,23 @@ class ThumbDelegate(QStyledItemDelegate):
             portrait.paint(painter, side.adjusted(4, 4, -4, -4))
         painter.restore()
 
+    @staticmethod
+    def _arrow(painter: QPainter, option, expanded: bool) -> None:
+        """A header row's expand/collapse arrow (click it, or Left/Right)."""
+        r = option.rect
+        c = QPointF(r.x() + ARROW_X, r.center().y() + 0.5)
+        s = 5.0
+        if expanded:  # pointing down
+            points = [c + QPointF(-s, -s / 2), c + QPointF(s, -s / 2), c + QPointF(0, s / 2 + 1)]
+        else:  # pointing right
+            points = [c + QPointF(-s / 2, -s), c + QPointF(-s / 2, s), c + QPointF(s / 2 + 1, 0)]
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(_text_color(option))
+        painter.drawPolygon(QPolygonF(points))
+        painter.restore()
+
     def sizeHint(self, option, index) -> QSize:  # noqa: N802 - Qt API
         return QSize(THUMB_WIDTH, ROW_HEIGHT)
 
@@ -104,12 +137,19 @@ class TwoLineDelegate(QStyledItemDelegate):
         if isinstance(icon, QIcon) and not icon.isNull():
             icon.paint(painter, QRect(x, r.y() + (line - 16) // 2 + 2, 16, 16))
             x += 22
+        font = index.data(Qt.ItemDataRole.FontRole)
+        font = font if isinstance(font, QFont) else option.font
+        painter.setFont(font)
+        if index.data(KeptRole):  # the kept take: a star before its prompt
+            star = QRect(x, r.y() + 2, line, line)
+            painter.setPen(tone_color("badge", option.palette))
+            painter.drawText(star, Qt.AlignmentFlag.AlignCenter, STAR)
+            x += line + 2
         main = QRect(x, r.y() + 2, r.right() - x, line)
-        text = option.fontMetrics.elidedText(
+        text = painter.fontMetrics().elidedText(
             index.data() or "", Qt.TextElideMode.ElideRight, main.width()
         )
         painter.setPen(_text_color(option))
-        painter.setFont(option.font)
         painter.drawText(main, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
 
         detail = index.data(DetailRole) or ""

@@ -18,6 +18,8 @@ from PySide6.QtGui import QColor, QPixmap
 from app.jobs.model import ACTIVE, Job, JobState
 from app.ui import queue_text as words
 from app.ui.icons import icon
+from app.ui.queue_group_cells import GroupCells
+from app.ui.queue_groups import GroupRow
 from app.ui.queue_rows import JobRows
 from app.ui.queue_text import DEMO_BADGE, STATE_WORDS, mmss  # noqa: F401 - re-exported
 from app.ui.thumbnails import IMAGE, VIDEO, ThumbnailCache
@@ -30,6 +32,9 @@ ProgressRole = Qt.ItemDataRole.UserRole + 3  # 0..100, or -1 when no honest perc
 DetailRole = Qt.ItemDataRole.UserRole + 4  # the second line: settings, or what the job does
 BarRole = Qt.ItemDataRole.UserRole + 5  # (fraction 0..1, is an estimate) or None
 FrameRole = Qt.ItemDataRole.UserRole + 6  # a finished video's first frame, PENDING or None
+GroupRole = Qt.ItemDataRole.UserRole + 7  # the batch id of a header row or of a batch's job
+KeptRole = Qt.ItemDataRole.UserRole + 8  # a job: the kept take (a star)
+ExpandedRole = Qt.ItemDataRole.UserRole + 9  # a header row: True/False; None on a job's row
 THUMB_HEIGHT = 44  # the result frame; the portrait beside it is smaller
 PORTRAIT = 26
 ROW_HEIGHT = THUMB_HEIGHT + 10
@@ -49,8 +54,10 @@ def default_times() -> JobTimes:
     return job_times([], 330.0)
 
 
-class JobTableModel(JobRows):
-    """Jobs as rows (newest first). Update with `upsert`, `remove_job`, `set_progress`, `tick`."""
+class JobTableModel(GroupCells, JobRows):
+    """Jobs as rows (newest first), a batch's jobs under its header row. Update with
+    `upsert`, `remove_job`, `set_progress`, `tick`; `batches` looks a batch up by id
+    (Engine.batch_summary, or Engine.batch): its name, kind and money."""
 
     def __init__(
         self,
@@ -60,8 +67,11 @@ class JobTableModel(JobRows):
         estimate: Callable[[str, int], float | None] | None = None,
         times: Callable[[], JobTimes] | None = None,
         now: Callable[[], float] = time.time,
+        batches: Callable[[str], object] | None = None,
     ) -> None:
         super().__init__(parent)
+        self.batches = batches
+        self._counts: dict = {}  # batch id -> GroupCounts, until one of its jobs changes
         self._progress: dict[str, tuple[str, int, int | None]] = {}
         self._waiting: dict[str, str] = {}  # job id -> "job_slot" | "request_slot"
         self._waiting_until: dict[str, float | None] = {}
@@ -92,11 +102,19 @@ class JobTableModel(JobRows):
 
     # -- content --------------------------------------------------------------
     def data(self, index: Idx, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self._jobs):
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
-        job, col = self._jobs[index.row()], index.column()
+        job, col = self._rows[index.row()], index.column()
+        if isinstance(job, GroupRow):
+            return None if role == JobRole else self.group_data(job, col, role)
         if role == JobRole:
             return job
+        if role == GroupRole:
+            return getattr(job, "batch_id", None)
+        if role == KeptRole:
+            return bool(getattr(job, "kept", False)) if col == COL_PROMPT else None
+        if role == ExpandedRole:
+            return None
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(job, col)
         if role == DetailRole:
@@ -188,7 +206,9 @@ class JobTableModel(JobRows):
         if col == COL_THUMB:
             done = job.state == JobState.completed and job.output_path
             return "First frame of the video, and the portrait" if done else "Portrait"
-        return ", ".join(t for t in (text, detail) if t) or HEADERS[col]
+        spoken = ", ".join(t for t in (text, detail) if t) or HEADERS[col]
+        kept = col == COL_PROMPT and getattr(job, "kept", False)
+        return f"Kept take, {spoken}" if kept else spoken
 
     def _percent(self, job: Job) -> int:
         if job.state == JobState.completed:
@@ -228,7 +248,10 @@ class JobTableModel(JobRows):
             COL_PROGRESS: "state",
             COL_COST: "cost",
         }.get(col)
-        return words.tooltip(job, part, self.times()) if part else None
+        tip = words.tooltip(job, part, self.times()) if part else None
+        if part == "prompt" and getattr(job, "kept", False):
+            return f"★ The kept take\n{tip}"
+        return tip
 
     # -- updates: never a reset ----------------------------------------------
     def upsert(self, job: Job) -> None:
@@ -242,8 +265,10 @@ class JobTableModel(JobRows):
             if job.state not in (JobState.uploading, JobState.downloading):
                 self._progress.pop(job.id, None)
         cols = self._changed_columns(old, job)
-        if cols:
+        if cols and row is not None:
             self.dataChanged.emit(self.index(row, min(cols)), self.index(row, max(cols)))
+        if cols and getattr(job, "batch_id", None):
+            self._group_changed(job.batch_id)
 
     @staticmethod
     def _changed_columns(old: Job, new: Job) -> list[int]:
@@ -269,6 +294,10 @@ class JobTableModel(JobRows):
             cols |= {COL_THUMB, COL_PROGRESS}
         if getattr(old, "requested", None) != getattr(new, "requested", None):
             cols |= {COL_STATE, COL_PROGRESS}
+        if getattr(old, "kept", False) != getattr(new, "kept", False):
+            cols.add(COL_PROMPT)
+        if old.may_be_billed != new.may_be_billed:
+            cols.add(COL_COST)
         return sorted(cols)
 
     def set_progress(self, job_id: str, phase: str, done: int, total: int | None) -> None:

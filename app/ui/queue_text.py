@@ -92,7 +92,9 @@ def state_icon(job: Job) -> str:
 
 
 def settings_text(job: Job) -> str:
-    return f"{job.duration} s · {job.quality} · seed {job.seed}"
+    text = f"{job.duration} s · {job.quality} · seed {job.seed}"
+    take = getattr(job, "take", None)
+    return f"Take {take} · {text}" if take else text
 
 
 def reason(job: Job) -> str:

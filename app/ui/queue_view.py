@@ -2,7 +2,10 @@
 
 Local actions (open, show in folder, copy) happen here; the engine's verbs (cancel, retry,
 rerun, remove, delete) and the form's (edit, use) are emitted as `requested(action,
-job_ids)` for the window to route. Columns shrink with the window: the prompt first.
+job_ids)` for the window to route; a batch's (on its header row: cancel, retry failed,
+remove, export) as `batchRequested(action, batch_id)`. A header's arrow (a click, or
+Left/Right) collapses and expands its group. Columns shrink with the window: the prompt
+first.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QPainter, QPalette
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -18,7 +21,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLineEdit,
     QMenu,
-    QTableView,
     QToolBar,
     QToolButton,
     QVBoxLayout,
@@ -28,7 +30,7 @@ from PySide6.QtWidgets import (
 from app.jobs.model import Job
 from app.ui.desktop import open_path
 from app.ui.icons import icon
-from app.ui.queue_actions import ACTIONS, SHORT, TOOLBAR
+from app.ui.queue_actions import ACTIONS, BATCH_ACTIONS, BATCH_SHORT, SHORT, TOOLBAR
 from app.ui.queue_delegates import THUMB_WIDTH, ThumbDelegate, TwoLineDelegate
 from app.ui.queue_filter import FILTERS, JobFilterProxy
 from app.ui.queue_model import (
@@ -40,9 +42,12 @@ from app.ui.queue_model import (
     COL_STATE,
     COL_THUMB,
     ROW_HEIGHT,
+    ExpandedRole,
+    GroupRole,
     JobRole,
     JobTableModel,
 )
+from app.ui.queue_table import QueueTable
 
 # visible columns: preferred and smallest widths; the prompt takes what is left
 WIDTHS = {COL_THUMB: (THUMB_WIDTH, THUMB_WIDTH), COL_STATE: (240, 150), COL_ELAPSED: (64, 54)}
@@ -50,39 +55,11 @@ WIDTHS[COL_COST] = (70, 58)
 PROMPT_MIN = 120
 
 
-class QueueTable(QTableView):
-    """The table itself: drags finished videos out as file URLs; says what to do when empty."""
-
-    EMPTY = "No jobs yet. Add a portrait and a voice clip on the left, then Generate video."
-    NOTHING_MATCHES = "No job matches the filter or the search."
-
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self.setDragEnabled(True)
-        self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
-        self.setDefaultDropAction(Qt.DropAction.CopyAction)
-
-    def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
-        super().paintEvent(event)
-        model = self.model()
-        if model is None or model.rowCount() > 0:
-            return
-        source = getattr(model, "sourceModel", lambda: None)()
-        text = self.NOTHING_MATCHES if source is not None and source.rowCount() else self.EMPTY
-        painter = QPainter(self.viewport())
-        painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
-        painter.drawText(
-            self.viewport().rect().adjusted(24, 24, -24, -24),
-            Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
-            text,
-        )
-        painter.end()
-
-
 class QueueView(QWidget):
     """Filter, search, table and the state-dependent actions on the selected jobs."""
 
     requested = Signal(str, list)  # verb ("cancel", "retry", "edit"...), job ids
+    batchRequested = Signal(str, str)  # "batch_cancel" | "batch_retry" | ..., batch id
     currentJobChanged = Signal(object)  # Job | None
 
     def __init__(self, model: JobTableModel, parent: QWidget | None = None) -> None:
@@ -153,7 +130,9 @@ class QueueView(QWidget):
         t.horizontalHeader().sectionResized.connect(self._column_resized)
         t.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         t.customContextMenuRequested.connect(self._context_menu)
-        t.doubleClicked.connect(lambda _i: self.trigger("open"))
+        t.doubleClicked.connect(self._double_clicked)
+        t.groupToggled.connect(self.set_collapsed)
+        t.groupParent.connect(self.select_batch)
         t.selectionModel().selectionChanged.connect(self._selection_changed)
         t.selectionModel().currentRowChanged.connect(self._selection_changed)
         self.model.dataChanged.connect(self._data_changed)
@@ -185,6 +164,22 @@ class QueueView(QWidget):
             self.actions_[name] = act
             if name in TOOLBAR:
                 self.toolbar.addAction(act)
+        self.batch_actions: dict[str, QAction] = {}
+        for name, (label, ic, keys, tip, _applies) in BATCH_ACTIONS.items():
+            act = QAction(icon(ic), label, self)
+            act.setShortcut(keys)
+            act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            act.setToolTip(tip)
+            act.setIconText(BATCH_SHORT[name])
+            act.setEnabled(False)
+            act.setVisible(False)  # on the toolbar while a header row is selected
+            act.triggered.connect(lambda _checked=False, n=name: self.trigger_batch(n))
+            self.table.addAction(act)
+            self.toolbar.addAction(act)
+            self.batch_actions[name] = act
+        self.toggle_action = QAction("Colla&pse", self)
+        self.toggle_action.setToolTip("Hide or show the batch's jobs (Left / Right)")
+        self.toggle_action.triggered.connect(lambda: self.set_collapsed(self.selected_batch()))
         enter = QAction(self)
         enter.setShortcut(QKeySequence(Qt.Key.Key_Enter))
         enter.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -235,10 +230,49 @@ class QueueView(QWidget):
         jobs = self.selected_jobs()
         return jobs[0] if len(jobs) == 1 else None
 
+    def selected_batch(self) -> str | None:
+        """The batch whose header row alone is selected (no job row with it)."""
+        rows = self.table.selectionModel().selectedRows()
+        ids = {self.proxy.data(i, GroupRole) for i in rows if self.proxy.data(i, JobRole) is None}
+        if len(ids) != 1 or len(rows) != 1:
+            return None
+        return ids.pop()
+
+    def select_batch(self, batch_id: str) -> bool:
+        row = self.model.header_row(batch_id)
+        return row is not None and self._select_row(row)
+
+    def set_collapsed(self, batch_id: str | None, collapsed: bool | None = None) -> None:
+        """Collapse (True), expand (False) or toggle (None) a group; a job selected in a
+        group that collapses leaves its header selected."""
+        if not batch_id or self.model.group(batch_id) is None:
+            return
+        if collapsed is None:
+            collapsed = not self.model.is_collapsed(batch_id)
+        inside = any(getattr(j, "batch_id", None) == batch_id for j in self.selected_jobs())
+        self.model.set_collapsed(batch_id, collapsed)
+        if collapsed and inside or self.table.currentIndex().data(GroupRole) == batch_id:
+            self.select_batch(batch_id)
+
+    def _double_clicked(self, idx: QModelIndex) -> None:
+        if idx.data(ExpandedRole) is not None:
+            if idx.column() != COL_THUMB:  # the arrow's own click toggled it already
+                self.set_collapsed(idx.data(GroupRole))
+            return
+        self.trigger("open")
+
     def select_job(self, job_id: str) -> bool:
         row = self.model.row_of(job_id)
+        job = self.model.find(job_id)
+        batch_id = getattr(job, "batch_id", None) if job is not None else None
+        if row is None and batch_id and self.model.is_collapsed(batch_id):
+            self.model.set_collapsed(batch_id, False)  # show the job: open its group
+            row = self.model.row_of(job_id)
         if row is None:
             return False
+        return self._select_row(row)
+
+    def _select_row(self, row: int) -> bool:
         idx = self.proxy.mapFromSource(self.model.index(row, 0))
         if not idx.isValid():
             return False
@@ -288,11 +322,33 @@ class QueueView(QWidget):
         one = jobs[0] if len(jobs) == 1 else None
         self.actions_["use"].setEnabled(one is not None)
         self.actions_["edit"].setEnabled(one is not None and ACTIONS["edit"][4](one))
+        self._batch_actions_follow(None if jobs else self.selected_batch())
         self.currentJobChanged.emit(one)
+
+    def _batch_actions_follow(self, batch_id: str | None) -> None:
+        """A header row selected: the toolbar shows the batch's actions instead of a job's."""
+        counts = self.model.counts_of(batch_id) if batch_id else None
+        for name, act in self.batch_actions.items():
+            act.setEnabled(counts is not None and BATCH_ACTIONS[name][4](counts))
+            act.setVisible(counts is not None)
+        for name in TOOLBAR:
+            self.actions_[name].setVisible(counts is None)
+        if batch_id:
+            self.toggle_action.setText(
+                "E&xpand" if self.model.is_collapsed(batch_id) else "Colla&pse"
+            )
 
     def _context_menu(self, pos) -> None:
         self._selection_changed()
         menu = QMenu(self)
+        if self.selected_batch():
+            menu.addAction(self.toggle_action)
+            menu.addSeparator()
+            for act in self.batch_actions.values():
+                menu.addAction(act)
+            menu.popup(self.table.viewport().mapToGlobal(pos))
+            self._menu = menu
+            return
         for name, act in self.actions_.items():
             if name in ("edit", "copy_id", "remove"):
                 menu.addSeparator()
@@ -301,6 +357,12 @@ class QueueView(QWidget):
         self._menu = menu
 
     # -- actions --------------------------------------------------------------
+    def trigger_batch(self, name: str) -> None:
+        """Ask for a batch action on the selected header's batch, when it applies."""
+        batch_id = self.selected_batch()
+        if batch_id and BATCH_ACTIONS[name][4](self.model.counts_of(batch_id)):
+            self.batchRequested.emit(name, batch_id)
+
     def trigger(self, name: str) -> None:
         """Run an action on the selected jobs it applies to."""
         jobs = [j for j in self.selected_jobs() if ACTIONS[name][4](j)]
