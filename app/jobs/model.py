@@ -220,9 +220,6 @@ class Job:
     # kept by the store in their own columns (a stale copy can never write them back)
     requested: str | None = None  # one of REQUESTS, until the job's owner carries it out
     hidden: bool = False  # removed from the list: still counted in spend and duplicates
-    batch_id: str | None = None  # THROWAWAY until 'batches core:' lands in main
-    take: int | None = None
-    kept: bool = False
 
     @property
     def is_long(self) -> bool:
