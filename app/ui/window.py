@@ -32,6 +32,7 @@ from app.ui.error_bar import ErrorBar
 from app.ui.first_run import FirstRun, banner
 from app.ui.icons import app_icon
 from app.ui.inputs_panel import InputsPanel
+from app.ui.queue_batch_flows import on_batch_action
 from app.ui.queue_model import DEMO_BADGE, JobTableModel
 from app.ui.queue_view import QueueView
 from app.ui.tray import Tray
@@ -107,6 +108,7 @@ class StudioWindow(WindowFlows, WindowLayout, WindowDialogs, QMainWindow):
             self._build_preview()
         self._has_key = self.demo or bool(self.keystore and self.keystore.key())
         store = getattr(engine, "store", None)
+        self.model.batches = getattr(engine, "batch_summary", None)  # a group's name, money
         if store is not None and hasattr(store, "page"):
             self.model.load(store)  # the newest jobs now, older ones in idle time
         else:
@@ -228,6 +230,7 @@ class StudioWindow(WindowFlows, WindowLayout, WindowDialogs, QMainWindow):
         self.params.changed.connect(self.update_money)
         self.inputs.long_offer.changed.connect(self.update_money)
         self.queue.requested.connect(self.on_queue_action)
+        self.queue.batchRequested.connect(lambda a, b: on_batch_action(self, a, b))
         self.queue.currentJobChanged.connect(self.show_preview)
         self.error_bar.actionRequested.connect(self.on_error_action)
         self.tray.showRequested.connect(self.bring_back)
