@@ -141,10 +141,16 @@ class TwoLineDelegate(QStyledItemDelegate):
         font = font if isinstance(font, QFont) else option.font
         painter.setFont(font)
         if index.data(KeptRole):  # the kept take: a star before its prompt
-            star = QRect(x, r.y() + 2, line, line)
-            painter.setPen(tone_color("badge", option.palette))
-            painter.drawText(star, Qt.AlignmentFlag.AlignCenter, STAR)
-            x += line + 2
+            star_font = QFont(font)
+            star_font.setPointSizeF(font.pointSizeF() * 1.35)
+            painter.setFont(star_font)
+            selected = option.state & QStyle.StateFlag.State_Selected
+            painter.setPen(_text_color(option) if selected else tone_color("badge", option.palette))
+            painter.drawText(
+                QRect(x, r.y(), line + 2, line + 4), Qt.AlignmentFlag.AlignCenter, STAR
+            )
+            painter.setFont(font)
+            x += line + 4
         main = QRect(x, r.y() + 2, r.right() - x, line)
         text = painter.fontMetrics().elidedText(
             index.data() or "", Qt.TextElideMode.ElideRight, main.width()

@@ -116,11 +116,18 @@ class GroupCells:
 def _state_icon(c: g.GroupCounts) -> str:
     if c.active:
         return "running"
-    return "failed" if c.failed else "completed"
+    if c.failed:  # all failed, or a mix: the state words say how many
+        return "failed" if c.failed == c.total else "warning"
+    return "completed"
 
 
 def header_color(pal: QPalette) -> QColor:
-    """A batch header's background: the highlight, faint."""
-    color = QColor(pal.color(QPalette.ColorRole.Highlight))
-    color.setAlphaF(0.12)
-    return color
+    """A batch header's background: the base with a little of the highlight (opaque, so
+    alternating row colours do not show through)."""
+    base, tint = pal.color(QPalette.ColorRole.Base), pal.color(QPalette.ColorRole.Highlight)
+    mix = 0.13
+    return QColor(
+        round(base.red() + (tint.red() - base.red()) * mix),
+        round(base.green() + (tint.green() - base.green()) * mix),
+        round(base.blue() + (tint.blue() - base.blue()) * mix),
+    )

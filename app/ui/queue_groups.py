@@ -130,8 +130,10 @@ def money(c: GroupCounts) -> str:
 
 def subtitle(c: GroupCounts) -> str:
     """The header's second line under its name: what it is, and its money."""
-    noun = "takes" if c.kind == "takes" else "jobs"
-    what = f"{'Takes' if c.kind == 'takes' else 'Batch'} of {c.total} {noun}"
+    if c.kind == "takes":
+        what = f"{c.total} take{'s' * (c.total != 1)}"
+    else:
+        what = f"Batch of {c.total} job{'s' * (c.total != 1)}"
     if c.kind == "takes" and c.kept:
         what += " · ★ kept"
     return f"{what} · {money(c)}"

@@ -225,7 +225,7 @@ def test_the_kept_take_has_a_star(qapp):
     assert spoken.startswith("Kept take, take 2")
     assert "Take 2 · 10 s" in model.index(row, COL_PROMPT).data(DetailRole)
     header = model.header_row("t-3")
-    assert "★ kept" in model.index(header, COL_PROMPT).data(DetailRole)
+    assert model.index(header, COL_PROMPT).data(DetailRole).startswith("3 takes · ★ kept")
     changes = []
     model.dataChanged.connect(lambda a, b, r=(): changes.append((a.row(), a.column(), b.column())))
     model.upsert(takes[0].copy(kept=True))
@@ -393,3 +393,36 @@ def test_two_hundred_jobs_in_batches_stay_fast(qtbot):
     )
     assert loaded < 3.0 and ticks < 0.1 and toggles < 0.2 and upserts < 0.02
     assert model.index(0, 0, QModelIndex()).isValid()
+
+
+def test_older_jobs_of_a_batch_join_its_group_when_history_pages_in(qtbot, tmp_path):
+    """A batch spread over the first page and older chunks: every job ends under the one
+    header, in order, with loose jobs around it; nothing is reset."""
+    from app.jobs.batch_store import Batch
+    from app.jobs.store import JobStore
+
+    store = JobStore(tmp_path / "jobs.sqlite3")
+    batch = Batch("b-long", "Long batch", "batch", NOW - 500)
+    members = [job(f"member {i}", 250 + (39 - i) * 5) for i in range(40)]
+    store.add_batch(batch, [(j, [], None) for j in members], None)
+    store.add_many([job(f"loose {i}", i * 20) for i in range(60)])  # some newer, some older
+    model = JobTableModel(batches=store.batch_summary)
+    resets = []
+    model.modelReset.connect(lambda: resets.append(1))
+    model.chunk = 15
+    model.load(store, first=20, background=False)
+    assert model.group("b-long") is not None and 0 < len(model.group_jobs("b-long")) < 40
+    while model.canFetchMore():
+        model.fetchMore()
+    assert [j.prompt for j in model.group_jobs("b-long")] == [f"member {i}" for i in range(40)]
+    header = model.header_row("b-long")
+    assert [model.job(header + 1 + i).prompt for i in range(40)] == [
+        f"member {i}" for i in range(40)
+    ]
+    assert model.rowCount() == 1 + 40 + 60 and resets == []
+    assert model.index(header, COL_PROMPT).data() == "Long batch"
+    assert model.index(header, COL_STATE).data() == "40 of 40 done"
+    assert model.index(header, COL_PROMPT).data(DetailRole) == "Batch of 40 jobs · $112.40 billed"
+    rows = [model.job(r) for r in range(model.rowCount())]
+    loose = [j.created_at for j in rows if j is not None and j.batch_id is None]
+    assert loose == sorted(loose, reverse=True)
