@@ -69,7 +69,7 @@ class JobFilterProxy(QSortFilterProxyModel):
 
     def lessThan(self, left: Idx, right: Idx) -> bool:  # noqa: N802
         source = self.sourceModel()
-        if not getattr(source, "groups", list)():
+        if not getattr(source, "has_groups", bool)():  # no batch: the plain comparison
             return super().lessThan(left, right)
         return self._key(left) < self._key(right)
 

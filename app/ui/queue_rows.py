@@ -91,6 +91,9 @@ class JobRows(QAbstractTableModel):
     def group(self, batch_id: str) -> GroupRow | None:
         return self._groups.get(batch_id)
 
+    def has_groups(self) -> bool:
+        return bool(self._groups)
+
     def groups(self) -> list[GroupRow]:
         return [e for e in self._top if isinstance(e, GroupRow)]
 

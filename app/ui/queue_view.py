@@ -335,7 +335,7 @@ class QueueView(QWidget):
             self.actions_[name].setVisible(counts is None)
         if batch_id:
             self.toggle_action.setText(
-                "E&xpand" if self.model.is_collapsed(batch_id) else "Colla&pse"
+                "&Expand" if self.model.is_collapsed(batch_id) else "Colla&pse"
             )
 
     def _context_menu(self, pos) -> None:
