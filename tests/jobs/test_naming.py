@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import string
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app import settings_names
 from app.jobs import naming
 from app.jobs.engine import Engine
 from app.jobs.model import Job
@@ -23,6 +25,7 @@ from app.jobs.naming import (
     render,
     safe_stem,
 )
+from app.settings import Settings, app_paths, update_file
 
 NOW = datetime(2026, 12, 2, 18, 30, 5)
 WINDOWS_BAD = set('<>:"/\\|?*')
@@ -302,3 +305,38 @@ def test_check_template_agrees_with_render(template):
     if problem:
         assert stem == render(DEFAULT_TEMPLATE, job())
     _ok_on_every_os(stem)
+
+
+# --- the setting ---------------------------------------------------------------
+
+
+def test_setting_defaults_loads_and_saves(tmp_path):
+    paths = app_paths(tmp_path)
+    assert Settings().name_template == DEFAULT_TEMPLATE
+    assert Settings.load(paths).name_template == DEFAULT_TEMPLATE  # no file yet
+    fresh = update_file(paths, {"name_template": "{batch}-{take}-{image}"})
+    assert fresh.name_template == "{batch}-{take}-{image}"
+    assert json.loads(paths.settings_file.read_text())["name_template"] == "{batch}-{take}-{image}"
+    assert Settings.load(paths).name_template == "{batch}-{take}-{image}"
+
+
+@pytest.mark.parametrize("bad", ["{nope}-{id}", "{image", 42, None, ""])
+def test_a_bad_template_in_the_file_falls_back_with_a_warning(tmp_path, caplog, bad):
+    paths = app_paths(tmp_path)
+    paths.config.mkdir(parents=True)
+    paths.settings_file.write_text(json.dumps({"name_template": bad, "concurrency": 4}))
+    with caplog.at_level("WARNING", logger="app.settings"):
+        loaded = Settings.load(paths)
+    assert loaded.name_template == DEFAULT_TEMPLATE and loaded.concurrency == 4
+    assert "name_template" in caplog.text
+
+
+def test_settings_set_name_template():
+    assert "name_template" in settings_names.names()
+    assert settings_names.parse("name_template", " {image}-{seed} ") == {
+        "name_template": "{image}-{seed}"
+    }
+    assert settings_names.parse("name_template", "default") == {"name_template": DEFAULT_TEMPLATE}
+    with pytest.raises(settings_names.SettingError) as err:
+        settings_names.parse("name_template", "{colour}")
+    assert "{colour}" in str(err.value) and "{image}" in str(err.value)
