@@ -1,4 +1,4 @@
-"""The settings dialog: where videos go, how many jobs at once, the request budget, money.
+"""The settings dialog: where videos go and their names, jobs at once, request budget, money.
 
 Edits the `Settings` object in place (the engine holds the same object) and saves it.
 """
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from app.jobs.model import DURATIONS, QUALITIES
 from app.settings import BUDGET_PRESETS, Paths, Settings, check_output_folder, update_file
+from app.ui.name_field import NameTemplateField
 from app.ui.theme import tone
 
 PRESETS = [
@@ -48,6 +49,7 @@ def _money(maximum: float, step: float) -> QDoubleSpinBox:
 
 DIALOG_KEYS = (
     "output_dir",
+    "name_template",
     "concurrency",
     "budget_preset",
     "budget_per_minute",
@@ -83,6 +85,8 @@ class SettingsDialog(QDialog):
         folder.addWidget(self.output_dir, 1)
         folder.addWidget(browse)
 
+        self.names = NameTemplateField()
+
         self.concurrency = QSpinBox()
         self.concurrency.setRange(1, 10)
         self.concurrency.setToolTip("Jobs running on Segmind at the same time")
@@ -116,6 +120,7 @@ class SettingsDialog(QDialog):
 
         form = QFormLayout()
         form.addRow("Save videos in", folder)
+        form.addRow("File names", self.names)
         form.addRow("Jobs at once", self.concurrency)
         form.addRow("Request budget", budget)
         form.addRow("", self.notifications)
@@ -128,6 +133,7 @@ class SettingsDialog(QDialog):
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.names.validityChanged.connect(self.save_button.setEnabled)
         lay = QVBoxLayout(self)
         lay.addLayout(form)
         lay.addWidget(self.error)
@@ -144,6 +150,7 @@ class SettingsDialog(QDialog):
     def load(self) -> None:
         s = self.settings
         self.output_dir.setText(s.output_dir or "")
+        self.names.set_template(s.name_template)
         self.concurrency.setValue(s.concurrency)
         keys = [k for k, _ in PRESETS]
         self.budget.setCurrentIndex(keys.index(s.budget_preset) if s.budget_preset in keys else 0)
@@ -178,7 +185,11 @@ class SettingsDialog(QDialog):
             problem = check_output_folder(Path(folder).expanduser())
             if problem:
                 return self._fail(f"{problem} Choose another folder.")
+        problem = self.names.problem()
+        if problem:
+            return self._fail(f"File names: {problem}")
         s = self.settings
+        s.name_template = self.names.template()
         s.output_dir = str(Path(folder).expanduser()) if folder else None
         s.concurrency = self.concurrency.value()
         s.budget_preset = self.budget.currentData()
