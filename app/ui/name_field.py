@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMenu,
-    QToolButton,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -43,7 +43,7 @@ def sample_job() -> Job:
 
 def _breakable(name: str) -> str:
     # a long name has no spaces: let the label wrap after its separators
-    return "".join(c + "\u200b" if c in "-_." else c for c in name)
+    return "".join(c + "\u200b" if c in "-_" else c for c in name)
 
 
 class NameTemplateField(QWidget):
@@ -62,10 +62,11 @@ class NameTemplateField(QWidget):
         self.edit.setToolTip(f"The name of each video, made from these fields:\n{fields}")
         self.edit.setAccessibleName("File name template")
 
-        self.fields_button = QToolButton()
-        self.fields_button.setText("Insert field")
+        # room for today's template and then some: a name is read whole, not scrolled
+        self.edit.setMinimumWidth(self.edit.fontMetrics().horizontalAdvance(DEFAULT_TEMPLATE) + 80)
+
+        self.fields_button = QPushButton("Insert field")
         self.fields_button.setToolTip("Insert a field where the cursor is")
-        self.fields_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(self.fields_button)
         for name in FIELDS:
             action = QAction(f"{{{name}}}  –  {FIELD_HELP[name]}", menu)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -111,7 +112,7 @@ class SettingsDialog(QDialog):
         for r in range(len(QUALITIES)):
             for c in range(len(DURATIONS)):
                 self.prices.setCellWidget(r, c, _money(1000, 0.01))
-        self.prices.setMaximumHeight(110)
+        self._fit_prices()
 
         self.error = QLabel()
         tone(self.error, "error")
@@ -163,6 +164,20 @@ class SettingsDialog(QDialog):
             for c, duration in enumerate(DURATIONS):
                 self.price_box(r, c).setValue(s.price(quality, duration) or 0.0)
         self.error.hide()
+
+    def _fit_prices(self) -> None:
+        """The price table shows every cell whole: no scroll bars, no empty row below."""
+        table = self.prices
+        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        table.resizeRowsToContents()
+        frame = 2 * table.frameWidth()
+        cell = self.price_box(0, 0).sizeHint().width()
+        side = table.verticalHeader().sizeHint().width()
+        table.setMinimumWidth(side + len(DURATIONS) * cell + frame)
+        rows = sum(table.rowHeight(r) for r in range(table.rowCount()))
+        table.setFixedHeight(table.horizontalHeader().sizeHint().height() + rows + frame)
 
     def price_box(self, row: int, col: int) -> QDoubleSpinBox:
         return self.prices.cellWidget(row, col)
