@@ -166,11 +166,11 @@ def _when(now: datetime | float | None) -> datetime:
 def field_values(job, batch_name: str | None = None, now: datetime | float | None = None) -> dict:
     """Every field's text for this job (before the whole name is made safe)."""
     when = _when(now)
-    if getattr(job, "part_count", 0) > 0:  # a long video: its length is the recording's
-        duration = f"long-{round(getattr(job, 'audio_seconds', None) or 0)}s"
+    if job.part_count > 0:  # a long video: its length is the recording's
+        duration = f"long-{round(job.audio_seconds or 0)}s"
     else:
         duration = f"{job.duration}s"
-    take = getattr(job, "take", None)
+    take = job.take
     return {
         "image": _file_stem(job.image, FALLBACK),
         "audio": _file_stem(job.audio, "audio"),

@@ -28,7 +28,7 @@ SAMPLE_BATCH = "launch"
 
 def sample_job() -> Job:
     """The job the example is rendered from (a portrait, a voice clip, take 2 of a batch)."""
-    job = Job(
+    return Job(
         image="astronaut.png",
         audio="intro.wav",
         prompt="A calm presenter explains the plan",
@@ -36,9 +36,8 @@ def sample_job() -> Job:
         duration=10,
         quality="high",
         id="3f9c2a1b7d04",
+        take=2,
     )
-    job.take = 2  # a Job field once batches and takes land; set here either way
-    return job
 
 
 def _breakable(name: str) -> str:
