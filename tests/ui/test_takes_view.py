@@ -83,6 +83,20 @@ def test_four_takes_play_in_sync(qtbot, view):
     assert view.sync_timer.isActive()
 
 
+def test_a_follower_that_drifts_is_brought_back(qtbot, view):
+    qtbot.waitUntil(lambda: view.period_ms() > 0, timeout=WAIT)
+    view.play()
+    qtbot.waitUntil(lambda: all_playing(view), timeout=WAIT)
+    qtbot.waitUntil(lambda: view.master.position() >= 500, timeout=WAIT)
+    late = view.tiles[3]
+    late.player.setPosition((view.master.position() + 800) % 5000)  # as a stalled decoder
+    qtbot.waitUntil(lambda: late.clock.corrections >= 1, timeout=WAIT)
+    before = len(late.clock.drifts)
+    qtbot.waitUntil(lambda: len(late.clock.drifts) >= before + 10, timeout=WAIT)
+    drifts = sorted(abs(d) for d in late.clock.drifts[before:])
+    assert drifts[len(drifts) // 2] <= 2 * DRIFT_MS, drifts
+
+
 def test_seek_moves_all_tiles(qtbot, view):
     qtbot.waitUntil(lambda: view.period_ms() > 0, timeout=WAIT)
     view.play()
