@@ -85,6 +85,7 @@ class TakesView(QDialog):
 
         self.message = QLabel(wordWrap=True)
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.message.hide()  # shown with something to say
         self.play_button = QToolButton(icon=icon("play"))
         self.play_button.setToolTip("Play / pause all takes (Space)")
         self.play_button.setAccessibleName("Play / pause")
@@ -139,7 +140,7 @@ class TakesView(QDialog):
     # construction ------------------------------------------------------------------
     def _start_players(self) -> None:
         if self._mm is None:
-            self.message.setText(
+            self._say(
                 (multimedia.unavailable_reason() or "Video playback is not available.")
                 + " The first frames are shown; Keep and Discard still work."
             )
@@ -150,7 +151,7 @@ class TakesView(QDialog):
             if tile.player is not None and self.master is None:
                 self.master = tile
         if self.master is None:
-            self.message.setText("None of these videos can be played: their files are missing.")
+            self._say("None of these videos can be played: their files are missing.")
             self._enable_transport(False)
             return
         for tile in self.tiles:
@@ -163,7 +164,12 @@ class TakesView(QDialog):
         self.set_loop(self.loop.isChecked())
         missing = sum(t.missing for t in self.tiles)
         if missing:
-            self.message.setText(f"{missing} of the takes' videos are missing.")
+            verb = "is" if missing == 1 else "are"
+            self._say(f"{missing} of the {len(self.tiles)} takes' videos {verb} missing.")
+
+    def _say(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
 
     def _enable_transport(self, on: bool) -> None:
         for w in (self.play_button, self.seek_slider, self.loop):

@@ -179,7 +179,7 @@ def test_missing_file_says_so_and_the_rest_play(qtbot, clips, tmp_path):
     assert tile.player is None
     assert tile.video.caption.startswith("Video missing")
     assert str(gone) in tile.video.caption
-    assert "1 of the takes' videos are missing" in v.message.text()
+    assert "1 of the 4 takes' videos is missing" in v.message.text()
     qtbot.waitUntil(lambda: v.period_ms() > 0, timeout=WAIT)
     v.play()
     qtbot.waitUntil(lambda: all(t.playing() for t in v.players()), timeout=WAIT)
@@ -255,3 +255,48 @@ def test_without_multimedia_the_view_explains_and_keeps_working(clips):
     assert result["kept"] == [["j0", True]]
     assert result["discard_enabled"] is True
     assert result["qtmultimedia_loaded"] is False
+
+
+def test_compare_takes_from_the_queue_keep_and_discard(studio, qtbot, qloop, media, s2v_home):
+    from app.jobs.model import JobState
+    from app.jobs.prepare import JobRequest
+    from tests.ui.conftest_parts import run_on
+    from tests.ui.test_window import wait_state
+
+    w = studio
+    req = JobRequest(
+        image=str(media / "portrait-astronaut.png"),
+        audio=str(media / "voice-3s.wav"),
+        prompt="A friendly hello",
+        duration=5,
+    )
+    # the rows' folder checks run at once and race on a folder that does not exist yet
+    # (one removes the folder it made while another writes its probe): made here first
+    (s2v_home / "videos").mkdir(exist_ok=True)
+    _batch, jobs = run_on(qtbot, qloop, w.engine.make_takes(req, 3, start_seed=11), WAIT)
+    for job in jobs:
+        wait_state(qtbot, w, job.id, JobState.completed)
+    w.queue.select_job(jobs[0].id)
+    qtbot.waitUntil(lambda: w.preview.details.takes_button.isVisible(), timeout=WAIT)
+    assert w.queue.actions_["takes"].isEnabled()
+    w.queue.actions_["takes"].trigger()
+    view = w._dialogs["takes"]
+    assert [t.title.text() for t in view.tiles] == [
+        "Take 1 · seed 11",
+        "Take 2 · seed 12",
+        "Take 3 · seed 13",
+    ]
+    view.tiles[1].keep.click()
+    assert w.engine.lookup(jobs[1].id).kept
+    assert w.model.job(w.model.row_of(jobs[1].id)).kept
+    players = [t.player for t in view.tiles]
+    paths = [Path(t.take.path) for t in view.tiles]
+    view.discard_button.click()
+    button(view._dialogs["discard"], "Discard others").click()
+    qtbot.waitUntil(lambda: w.model.row_of(jobs[0].id) is None, timeout=WAIT)
+    qtbot.waitUntil(lambda: w.model.row_of(jobs[2].id) is None, timeout=WAIT)
+    assert w.model.row_of(jobs[1].id) is not None
+    assert all(p.is_file() for p in paths)  # files kept: the box was not ticked
+    assert all(p.source().isEmpty() for p in players)  # the view closed and let go
+    w.undo_remove()
+    qtbot.waitUntil(lambda: w.model.row_of(jobs[0].id) is not None, timeout=WAIT)
