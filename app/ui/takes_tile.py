@@ -9,10 +9,13 @@ last frame it was given and when it came (`FrameClock`).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from app.ui.desktop import open_path
@@ -79,9 +82,13 @@ class TakeTile(QFrame):
         self.take = take
         self.mm = mm
         self.clock = FrameClock()
-        self.player = self.sink = self.audio_output = None
+        # QtMultimedia is loaded lazily (app.ui.multimedia): its classes are untyped here
+        self.player: Any = None
+        self.sink: Any = None
+        self.audio_output: Any = None
         self.released = False
-        self.on_frame = None  # called with the tile after each frame (the view's sync)
+        # called with the tile after each frame (the view's sync)
+        self.on_frame: Callable[[TakeTile], None] | None = None
         self.missing = not Path(take.path).is_file()
         self.stills = stills
         self.setObjectName("take")
@@ -108,7 +115,8 @@ class TakeTile(QFrame):
         head.addWidget(self.title, 1)
         self.open_button = None
         if mm is None and not self.missing:  # no playback here: the system player can
-            self.open_button = QToolButton(icon=icon("video"))
+            self.open_button = QToolButton()
+            self.open_button.setIcon(icon("video"))
             self.open_button.setToolTip("Open this take in your system's player")
             self.open_button.setAccessibleName("Open in system player")
             self.open_button.clicked.connect(lambda: open_path(take.path, parent=self))
@@ -195,8 +203,7 @@ class TakeTile(QFrame):
         if self.missing:
             return
         still = self.stills.get(self.take.path, VIDEO)
-        if still is ThumbnailCache.PENDING:
-            still = None
+        still = still if isinstance(still, QPixmap) else None  # PENDING: not decoded yet
         self.video.set_still(still, "" if still is not None else "Loading the video…")
 
     def _on_frame(self, frame) -> None:

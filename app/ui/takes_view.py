@@ -86,7 +86,8 @@ class TakesView(QDialog):
         self.message = QLabel(wordWrap=True)
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.message.hide()  # shown with something to say
-        self.play_button = QToolButton(icon=icon("play"))
+        self.play_button = QToolButton()
+        self.play_button.setIcon(icon("play"))
         self.play_button.setToolTip("Play / pause all takes (Space)")
         self.play_button.setAccessibleName("Play / pause")
         self.play_button.setAutoRaise(True)
@@ -98,7 +99,9 @@ class TakesView(QDialog):
         self.seek_slider.setMinimumWidth(120)
         self.seek_slider.sliderMoved.connect(self.seek)
         self.seek_slider.actionTriggered.connect(self._slider_action)
-        self.loop = QToolButton(icon=icon("loop"), text="Loop")
+        self.loop = QToolButton()
+        self.loop.setIcon(icon("loop"))
+        self.loop.setText("Loop")
         self.loop.setCheckable(True)
         self.loop.setChecked(True)
         self.loop.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
@@ -236,9 +239,10 @@ class TakesView(QDialog):
             return
         now = time.monotonic()
         master_at = self.master.clock.at(now)
-        if master_at is None or tile.clock.at(now) is None:
+        frame_ms = tile.clock.frame_ms
+        if master_at is None or frame_ms is None or tile.clock.at(now) is None:
             return
-        tile.clock.drifts.append(wrap(tile.clock.frame_ms - master_at, self.period_ms()))
+        tile.clock.drifts.append(wrap(frame_ms - master_at, self.period_ms()))
 
     def check_sync(self) -> None:
         """Move the followers that drifted more than DRIFT_MS (on the timer, while playing)."""

@@ -406,9 +406,9 @@ class StudioWindow(WindowFlows, WindowLayout, WindowDialogs, QMainWindow):
         self.bridge.shutdown()
         if self.preview is not None:
             self.preview.shutdown()
-        takes = self._dialogs.get("takes")
-        if takes is not None:
-            takes.release()  # its players stop and let go of the files
+        release_takes = getattr(self._dialogs.get("takes"), "release", None)
+        if release_takes is not None:
+            release_takes()  # the takes view's players stop and let go of the files
         self.audio_slot._stop()
         self.tray.hide()
         if self._closed is not None:

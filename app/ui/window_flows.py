@@ -6,12 +6,11 @@ default); nothing here awaits. Remove is undone from the status bar or with Ctrl
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QPushButton
 
 from app.jobs.model import Job, JobState
+from app.ui import takes_flow
 from app.ui.confirm import ask
 
 UNDO_SECONDS = 10
@@ -21,22 +20,6 @@ SENT = frozenset({JobState.submitting, JobState.queued, JobState.processing, Job
 def was_sent(job: Job) -> bool:
     """The service has (or may have) the job: stopping it now may still be billed."""
     return job.state in SENT or bool(job.request_id and not job.state.finished)
-
-
-def takes_for_view(jobs: list[Job]) -> list:
-    """The takes view's plain data for the jobs of one pair (its take number, or its place)."""
-    from app.ui.takes_view import Take
-
-    return [
-        Take(
-            job_id=j.id,
-            label=f"Take {getattr(j, 'take', None) or i + 1}",
-            seed=j.seed,
-            path=j.output_path or "",
-            kept=bool(getattr(j, "kept", False)),
-        )
-        for i, j in enumerate(jobs)
-    ]
 
 
 def may_have_been_billed(job: Job) -> bool:
@@ -171,12 +154,9 @@ class WindowFlows:
                 done.append(job_id)
         if not done:
             return
+        self._undoable = done
         n = len(done)
-        self._offer_undo(done, f"Removed {n} job{'s' if n > 1 else ''} from the list.")
-
-    def _offer_undo(self, ids: list[str], text: str) -> None:
-        self._undoable = ids
-        self.show_status(text, UNDO_SECONDS)
+        self.show_status(f"Removed {n} job{'s' if n > 1 else ''} from the list.", UNDO_SECONDS)
         self.undo_button.show()
         self.undo_action.setEnabled(True)
         self._undo_timer.start(UNDO_SECONDS * 1000)
@@ -230,53 +210,12 @@ class WindowFlows:
             self._release_preview(job_id)
             self.bridge.remove(job_id, delete_files=True)
 
-    # -- takes side by side ------------------------------------------------------------------
+    # -- takes side by side (app.ui.takes_flow) ---------------------------------------------
     def compare_current_takes(self) -> None:
-        job = self.queue.current_job()
-        if job is None or job.state != JobState.completed:
-            self.show_status("Select a finished job to compare its takes.")
-            return
-        self.open_takes(job.id)
+        takes_flow.compare_current(self)
 
     def open_takes(self, job_id: str) -> None:
-        """The takes of this job's pair side by side (Engine.takes_of), finished ones only."""
-        from app.ui.takes_view import MAX_TILES, TakesView
-
-        jobs = self.bridge._call(job_id, self.engine.takes_of) or []
-        done = [j for j in jobs if j.state == JobState.completed and j.output_path]
-        if len(done) < 2:
-            self.show_status("This pair has no other finished take yet: make more takes first.")
-            return
-        old = self._dialogs.pop("takes", None)
-        if old is not None:
-            old.close()
-        view = TakesView(takes_for_view(done), self, title=f"Takes of {Path(done[0].image).name}")
-        view.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        view.keep_requested.connect(lambda i, kept: self._keep_take(view, i, kept))
-        view.discard_requested.connect(lambda i, delete: self._discard_takes(view, i, delete))
-        self._dialogs["takes"] = view
-        view.show()
-        if len(done) > MAX_TILES:
-            self.show_status(f"Showing {MAX_TILES} of the {len(done)} finished takes.")
-
-    def _keep_take(self, view, job_id: str, kept: bool) -> None:
-        job = self.bridge._call(job_id, self.engine.keep_take, kept=kept)
-        view.set_kept(job_id, bool(job.kept) if job is not None else not kept)
-        if job is not None:
-            self.model.upsert(job)
-
-    def _discard_takes(self, view, keep_id: str, delete_files: bool) -> None:
-        view.close()  # the players let go of the files first
-        for tile in view.tiles:
-            self._release_preview(tile.take.job_id)
-        hidden = self.bridge._call(keep_id, self.engine.discard_other_takes, delete_files)
-        if not hidden:
-            return
-        others = f"{len(hidden)} other take{'s' if len(hidden) > 1 else ''}"
-        if delete_files:
-            self.show_status(f"Removed {others} and their videos.")
-        else:
-            self._offer_undo([j.id for j in hidden], f"Removed {others} from the list.")
+        takes_flow.open_takes(self, job_id)
 
     # -- quitting --------------------------------------------------------------------------
     def _confirm_quit(self, running: int) -> None:
