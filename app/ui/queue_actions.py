@@ -58,7 +58,7 @@ ACTIONS = {
         "video",
         QKeySequence("Ctrl+T"),
         "Play this pair's takes side by side, in sync; keep the best (Ctrl+T)",
-        _has_video,
+        lambda j: _has_video(j) and j.take is not None,  # one of a takes group
     ),
     "edit": (
         "&Edit and resubmit",
