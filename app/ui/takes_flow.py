@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import Qt
 
 from app.jobs.model import Job, JobState
@@ -47,7 +48,7 @@ def open_takes(w, job_id: str) -> None:
         w.show_status("This pair has no other finished take yet: make more takes first.")
         return
     old = w._dialogs.pop("takes", None)
-    if old is not None:
+    if old is not None and shiboken6.isValid(old):  # closed ones are deleted already
         old.close()
     view = TakesView(takes_for_view(done), w, title=f"Takes of {Path(done[0].image).name}")
     view.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

@@ -23,6 +23,7 @@ from app.ui.icons import icon
 from app.ui.thumbnails import VIDEO, ThumbnailCache
 from app.ui.video_view import VideoView
 
+MAX_LEAD_MS = 250.0
 STALE_MS = 400  # a clock whose last frame is older than this (while playing) is not trusted
 
 
@@ -53,6 +54,8 @@ class FrameClock:
     frames: int = 0  # frames seen since the view opened
     drifts: list[float] = field(default_factory=list)  # ms ahead of the master, per frame
     corrections: int = 0
+    lead_ms: float = 0.0  # how far past the master a correction aims (learned, see landed)
+    landing: bool = False  # a correction was made: its first drift tells how it landed
     quiet_until: float = 0.0  # after a seek: ignore this clock until then
 
     def reset(self, quiet_s: float = 0.0) -> None:
@@ -63,6 +66,12 @@ class FrameClock:
         self.frames += 1
         if now >= self.quiet_until:
             self.frame_ms, self.arrived = start_us / 1000.0, now
+
+    def landed(self, drift_ms: float) -> None:
+        """The first drift after a correction: aim that much further next time (a seek
+        lands a little behind where it was aimed: the master moves on meanwhile)."""
+        self.landing = False
+        self.lead_ms = min(max(self.lead_ms - drift_ms, 0.0), MAX_LEAD_MS)
 
     def at(self, now: float) -> float | None:
         """The media time now (ms), extrapolated from the last frame; None if unknown."""

@@ -242,7 +242,10 @@ class TakesView(QDialog):
         frame_ms = tile.clock.frame_ms
         if master_at is None or frame_ms is None or tile.clock.at(now) is None:
             return
-        tile.clock.drifts.append(wrap(frame_ms - master_at, self.period_ms()))
+        drift = wrap(frame_ms - master_at, self.period_ms())
+        tile.clock.drifts.append(drift)
+        if tile.clock.landing:
+            tile.clock.landed(drift)
 
     def check_sync(self) -> None:
         """Move the followers that drifted more than DRIFT_MS (on the timer, while playing)."""
@@ -260,8 +263,9 @@ class TakesView(QDialog):
             if abs(wrap(at - master_at, period)) > DRIFT_MS:
                 tile.clock.corrections += 1
                 tile.clock.reset(QUIET_S)
-                target = master_at % period if period > 0 else master_at
-                tile.player.setPosition(int(target))
+                tile.clock.landing = True
+                target = master_at + tile.clock.lead_ms
+                tile.player.setPosition(int(target % period if period > 0 else target))
 
     # keep and discard ----------------------------------------------------------------
     def kept_ids(self) -> list[str]:

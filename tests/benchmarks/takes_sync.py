@@ -126,6 +126,7 @@ def play_takes(app, paths, seconds: float, corrections: bool, push_every: float 
                     "samples": len(size),
                     "frames": len(logs[tile.take.label].frames),
                     "corrections": tile.clock.corrections,
+                    "lead": tile.clock.lead_ms,
                     "view_median": median([abs(d) for d in tile.clock.drifts]),
                     "pushes": len(pushes[tile.take.label]),
                     "recovery_median": median(back),
@@ -169,7 +170,7 @@ def add_rows(fam: Family, name: str, run: dict, ref: dict | None) -> None:
                 f"{tile['signed_median']:+.1f} ms over {tile['samples']} frames "
                 f"(the view's own count: median {tile['view_median']:.1f} ms); "
                 f"{tile['frames']} frames seen (master {run['master_frames']}), "
-                f"{tile['corrections']} corrections"
+                f"{tile['corrections']} corrections (aiming {tile['lead']:.0f} ms ahead at the end)"
                 + (
                     f"; free-running: p95 {other['p95']:.1f}, max {other['max']:.1f} ms"
                     if other

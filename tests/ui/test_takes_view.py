@@ -300,3 +300,9 @@ def test_compare_takes_from_the_queue_keep_and_discard(studio, qtbot, qloop, med
     assert all(p.source().isEmpty() for p in players)  # the view closed and let go
     w.undo_remove()
     qtbot.waitUntil(lambda: w.model.row_of(jobs[0].id) is not None, timeout=WAIT)
+    qtbot.waitUntil(lambda: w.model.row_of(jobs[2].id) is not None, timeout=WAIT)
+    w.open_takes(jobs[2].id)  # again, after the first view closed (and was deleted)
+    again = w._dialogs["takes"]
+    assert again is not view and len(again.tiles) == 3
+    assert [t.kept() for t in again.tiles] == [False, True, False]
+    again.close()
