@@ -62,6 +62,13 @@ class BatchProblems(SegmindError):
             "the command again.",
         )
 
+    def to_dict(self) -> dict:
+        data = super().to_dict()
+        data["problems"] = [
+            {"row": p.row, "column": p.column, "message": p.message} for p in self.problems
+        ]
+        return data
+
 
 @dataclass
 class Planned:
@@ -102,12 +109,16 @@ class BatchVerbs:
         """Check every request (nothing stored, nothing sent to Segmind); BatchProblems
         lists every row that cannot go, duplicates included unless `force`."""
         gate = asyncio.Semaphore(_CHECKS_AT_ONCE)
+        folders: dict[str | None, asyncio.Task] = {}  # each folder checked once
 
         async def one(i: int, request: JobRequest) -> Planned | RowProblem:
             row = row_of(request, i)
             async with gate:
                 try:
-                    job = await self.check(request)
+                    job = await self.check_inputs(request)
+                    if job.output_dir not in folders:
+                        folders[job.output_dir] = asyncio.ensure_future(self.check_folder(job))
+                    await asyncio.shield(folders[job.output_dir])
                     job.demo, job.simulated = self.demo, self.demo or self.simulated_service()
                     if request.split and job.duration == 0:
                         found = await long_verbs.plan(self, job.audio, job.quality, request.cuts)

@@ -23,6 +23,7 @@ from app.api.errors import ErrorKind, SegmindError
 from app.api.pacing import RequestBudget, RequestLedger, current_reservation
 from app.jobs import naming
 from app.jobs.account import AccountVerbs
+from app.jobs.account_hold import AccountHold
 from app.jobs.batches import BatchVerbs
 from app.jobs.context import RunnerContext
 from app.jobs.estimates import JobTimes, learned_times
@@ -101,6 +102,7 @@ class Engine(JobVerbs, AccountVerbs, BatchVerbs):
         self._runners: dict[str, JobRunner | LongVideoRunner] = {}
         self._background: list[asyncio.Task] = []
         self._slots = Slots(self.settings.concurrency)
+        self.account_hold = AccountHold(self._key)
         self._seen = time.time()
         self._told: dict[tuple, float] = {}  # arrivals and removals announced (no repeats)
         self._broken: set[str] = set()  # hit a bug here: not driven again until restart
@@ -369,6 +371,7 @@ class Engine(JobVerbs, AccountVerbs, BatchVerbs):
             budget=self.budget,
             lease_confirmed=lambda: self._renewed,
             runners=self._runners,
+            account=self.account_hold,
         )
 
     async def _drive(self, runner: JobRunner | LongVideoRunner, until_accepted: bool) -> Job:

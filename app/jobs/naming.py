@@ -16,9 +16,12 @@ def _stem(value: str) -> str:
 
 def render(template, job, batch_name=None, now=None) -> str:
     length = f"long-{round(job.audio_seconds or 0)}s" if job.part_count else f"{job.duration}s"
-    return (template or DEFAULT_TEMPLATE).format(
-        image=_stem(job.image) or "video", duration=length, seed=job.seed, id=job.id
-    )
+    values = {
+        "image": _stem(job.image) or "video", "audio": _stem(job.audio), "prompt": "",
+        "seed": job.seed, "duration": length, "quality": job.quality, "date": "", "time": "",
+        "batch": batch_name or "", "take": job.take or "", "id": job.id,
+    }  # fmt: skip
+    return safe_stem((template or DEFAULT_TEMPLATE).format_map(values))
 
 
 def safe_stem(text: str) -> str:
@@ -31,3 +34,12 @@ def choose_path(folder: Path, stem: str, taken: Callable[[Path], bool]) -> Path:
         n += 1
         path = folder / f"{stem}-{n}.mp4"
     return path
+
+
+def check_template(template: str) -> str | None:
+    try:
+        template.format(image="", audio="", prompt="", seed=1, duration="", quality="", date="",
+                        time="", batch="", take="", id="")  # fmt: skip
+    except (KeyError, IndexError, ValueError) as err:
+        return f"the template has a bad field ({err})"
+    return None
