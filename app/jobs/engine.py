@@ -431,8 +431,8 @@ class Engine(JobVerbs, AccountVerbs, BatchVerbs):
         if job.output_name:
             return naming.safe_stem(job.output_name.removesuffix(".mp4").removesuffix(".MP4"))
         batch = self.store.batch(job.batch_id) if job.batch_id else None
-        template = job.name_template or getattr(self.settings, "name_template", None)
-        return naming.render(template, job, batch.name if batch else None)
+        template = job.name_template or self.settings.name_template
+        return naming.render(template, job, batch.name if batch else None, now=job.created_at)
 
     def _path_taken(self, path: Path, job: Job) -> bool:
         part = path.with_name(path.name + ".part")
