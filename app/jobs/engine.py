@@ -33,7 +33,6 @@ from app.jobs.model import FINISHED, Job, JobState
 from app.jobs.prepare import JobRequest
 from app.jobs.runner import JobRunner
 from app.jobs.store import JobStore
-from app.jobs.verbs import JobVerbs
 from app.settings import Paths, Settings, check_output_folder
 
 __all__ = ["Engine", "JobRequest"]
@@ -69,7 +68,7 @@ def _is_loopback(url: str) -> bool:
     return host in ("localhost", "::1") or host.startswith("127.")
 
 
-class Engine(JobVerbs, AccountVerbs, BatchVerbs):
+class Engine(BatchVerbs, AccountVerbs):
     """Submits, polls, downloads and resumes jobs; emits events; never loses a job."""
 
     def __init__(

@@ -65,13 +65,13 @@ def image_plugins_ready() -> None:
         for fmt in ("png", "jpeg", "webp"):  # what portraits are (formats.py)
             data = QBuffer()
             data.open(QIODevice.OpenModeFlag.WriteOnly)
-            sample.save(data, fmt)
+            sample.save(data, fmt)  # pyright: ignore[reportCallIssue, reportArgumentType] - PySide takes str
             data.close()
             data.open(QIODevice.OpenModeFlag.ReadOnly)
             reader = QImageReader(data, QByteArray(fmt.encode()))
             reader.setDecideFormatFromContent(True)
             if reader.canRead():
-                reader.size(), reader.format(), reader.read().isNull(), reader.errorString()
+                _ = (reader.size(), reader.format(), reader.read().isNull(), reader.errorString())
         _plugins_ready = True
 
 
