@@ -26,6 +26,7 @@ FAMILIES = [
     "responsiveness",
     "transfers",
     "budget",
+    "batch",
     "soak",
     "torture",
     "security",
