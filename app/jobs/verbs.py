@@ -9,7 +9,6 @@ second or two), and `settle()` waits for it. A job nobody drives is changed here
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import logging
 import time
@@ -23,7 +22,6 @@ from app.jobs.events import JobAdded, JobChanged, JobRemoved
 from app.jobs.model import FINISHED, RETRYABLE, Job, JobState
 from app.jobs.prepare import JobRequest, check_request, fingerprint, random_seed
 from app.jobs.runner import cancel_changes
-from app.jobs.sidecar import sidecar_path
 from app.jobs.store import HistoryEntry, JobStore, Spend
 from app.settings import Paths, Settings, check_output_folder
 
@@ -56,6 +54,7 @@ class JobVerbs:
         def simulated_service(self) -> bool: ...
         def downloader(self) -> Downloader: ...
         def output_folder(self) -> Path: ...
+        def _delete_files(self, job: Job) -> None: ...
         def drive(
             self,
             job_id: str,
@@ -354,18 +353,6 @@ class JobVerbs:
                 f"Job {job.id} is still {job.state.value}; cancel it first.",
             )
 
-    def _delete_files(self, job: Job) -> None:
-        doomed = []
-        if job.output_path:
-            doomed += [Path(job.output_path), sidecar_path(Path(job.output_path))]
-        # the prepared audio may be the creator's own WAV: only our converted copies go
-        for made in [job, *self.store.parts(job.id)]:
-            if made.prepared_audio and Path(made.prepared_audio).is_relative_to(self.paths.cache):
-                doomed.append(Path(made.prepared_audio))
-        for f in doomed:
-            with contextlib.suppress(FileNotFoundError):
-                f.unlink()
-
     # waiting -------------------------------------------------------------------
     async def settle(self, job_id: str, timeout: float = 10.0) -> Job | None:
         """Until the job's pending request is carried out (by its owner, or here if the
@@ -404,26 +391,6 @@ class JobVerbs:
                     )
                 continue
             await asyncio.sleep(min(1.0, self.settings.timings.s("poll_near_interval")))
-
-    def resume_blocked(self, output_dir: str | None = None) -> list[Job]:
-        """Try blocked downloads again now: after the output folder setting changed (the
-        window), or into `output_dir` (the command line). A job whose own folder is
-        still unusable follows the setting from now on."""
-        resumed = []
-        lease = self.settings.timings.lease_seconds
-        for job in self.store.unfinished():
-            if not job.blocked or job.id in self._tasks or not self.store.acquire(job.id, lease):
-                continue
-            own = job.output_dir
-            if output_dir is not None or (own and check_output_folder(own) is not None):
-                job.output_dir = output_dir
-            folder = Path(job.output_dir) if job.output_dir else self.output_folder()
-            if job.save_as and Path(job.save_as).parent != folder:
-                job.save_as = None  # a name in the folder that failed: choose again
-            self.store.save(job, "output folder changed")
-            if self.drive(job.id, leased=True) is not None:
-                resumed.append(job)
-        return resumed
 
 
 def _fresh_attempt(job: Job) -> dict:
