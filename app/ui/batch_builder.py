@@ -1,0 +1,428 @@
+"""The batch builder: many videos from one plan (portraits x voice clips x seeds).
+
+The creator picks (or drops) portraits and voice clips, one prompt or one per clip, and
+seeds; the grid shows every job the batch will make, each checked by the engine like a
+single job (`Engine.plan_batch`, nothing sent), its cost, and the total against the
+balance and the spend threshold. Nothing is sent before Submit (`Engine.submit_batch`).
+A CSV (app.jobs.batch_csv) can fill the grid instead, and the grid can be exported.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.api.errors import ErrorKind, SegmindError
+from app.media.formats import file_filter, format_for_path, names
+from app.ui import batch_grid as g
+from app.ui.batch_form import BatchForm
+from app.ui.batch_inputs import InputLists
+from app.ui.confirm import ask
+from app.ui.params import DEFAULT_PROMPT
+from app.ui.theme import tone
+
+log = logging.getLogger(__name__)
+PLAN_DELAY_MS = 300  # edits settle before the engine checks the grid again
+
+
+def safe_file_name(name: str) -> str:
+    """A batch name as a CSV file name."""
+    import re
+
+    return re.sub(r'[<>:"/\\|?*\x00-\x1f]+', "-", name).strip(" .") or "batch"
+
+
+class BatchBuilder(QDialog):
+    """ "New batch": choose, look at the grid, submit. `submitted(batch, jobs)` after."""
+
+    submitted = Signal(object, list)
+
+    def __init__(self, bridge, parent: QWidget | None = None, *, demo: bool = False) -> None:
+        super().__init__(parent)
+        self.bridge = bridge
+        self.demo = demo
+        self.dialogs: dict[str, QWidget] = {}
+        self._imported: list | None = None  # rows read from a CSV (then the lists are off)
+        self._plan_task = None
+        self._generation = 0
+        self._checking = False
+        self._sending = False
+        self._error: str | None = None
+        self.setWindowTitle("New batch")
+        self.setAcceptDrops(True)
+        self.setSizeGripEnabled(True)
+        self.setMinimumSize(760, 560)
+
+        self.inputs = InputLists(self)
+        self.inputs.changed.connect(self.schedule_plan)
+        self.inputs.addRequested.connect(self.browse)
+        self.inputs.measure = self._measure
+        self.form = BatchForm(self)
+        self.form.changed.connect(self.schedule_plan)
+        self.form.perVoiceChanged.connect(self.inputs.set_prompts_editable)
+        self.model = g.BatchGridModel(self)
+        self.model.changed.connect(self.update_totals)
+        self.grid = g.grid_view(self.model)
+
+        self.imported_note = QLabel(wordWrap=True)
+        self.start_over = QPushButton("Start over")
+        self.start_over.clicked.connect(lambda _c=False: self.clear())
+        note_row = QHBoxLayout()
+        note_row.addWidget(self.imported_note, 1)
+        note_row.addWidget(self.start_over)
+        self.imported_box = QWidget()
+        self.imported_box.setLayout(note_row)
+        note_row.setContentsMargins(0, 0, 0, 0)
+        self.imported_box.hide()
+
+        self.totals = QLabel(wordWrap=True)
+        self.totals.setAccessibleName("Batch total")
+        self.totals.setTextFormat(Qt.TextFormat.RichText)
+        self.status = QLabel(wordWrap=True)
+        self.status.setAccessibleName("Batch check")
+        self.note = QLabel(wordWrap=True)  # what the last drop, import or export did
+        self.note.setAccessibleName("Message")
+        self.note.hide()
+        self.import_button = QPushButton("Import CSV…")
+        self.import_button.clicked.connect(lambda _c=False: self.import_csv())
+        self.export_button = QPushButton("Export as CSV…")
+        self.export_button.setToolTip("Write the checked rows as a CSV (s2v-studio batch reads it)")
+        self.export_button.clicked.connect(lambda _c=False: self.export_csv())
+        self.cancel_button = QPushButton("Close")
+        self.cancel_button.clicked.connect(self.reject)
+        self.submit_button = QPushButton("Submit batch")
+        self.submit_button.setDefault(True)
+        self.submit_button.clicked.connect(lambda _c=False: self.submit())
+
+        top = QHBoxLayout()
+        top.addWidget(self.inputs, 3)
+        top.addWidget(self.form, 2)
+        buttons = QHBoxLayout()
+        for b in (self.import_button, self.export_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.submit_button)
+        lay = QVBoxLayout(self)
+        lay.addLayout(top)
+        lay.addWidget(self.imported_box)
+        lay.addWidget(self.grid, 1)
+        lay.addWidget(self.note)
+        lay.addWidget(self.totals)
+        lay.addWidget(self.status)
+        lay.addLayout(buttons)
+        self.resize(1100, 760)
+
+        self._plan_timer = QTimer(self, singleShot=True, interval=PLAN_DELAY_MS)
+        self._plan_timer.timeout.connect(self.plan)
+        self.update_totals()
+
+    # -- files --------------------------------------------------------------------------
+    def add_files(self, paths: list[str]) -> list[str]:
+        """Portraits to portraits, voice clips to voices; the names of the others."""
+        refused = []
+        for p in paths:
+            fmt = format_for_path(p) if Path(p).is_file() else None
+            if fmt is None:
+                refused.append(Path(p).name or p)
+            elif fmt.kind == "image":
+                self.inputs.add_image(p)
+            else:
+                self.inputs.add_voice(p)
+        if refused:
+            self.show_message(
+                f"Not added: {', '.join(refused)}. Portraits are {names('image')} images, "
+                f"voice clips {names('audio')} files.",
+                "error",
+            )
+        return refused
+
+    def browse(self, kind: str) -> QFileDialog:
+        dlg = QFileDialog(self, "Add portraits" if kind == "image" else "Add voice clips")
+        dlg.setFileMode(QFileDialog.FileMode.ExistingFiles)
+        dlg.setNameFilters([file_filter(kind), "All files (*)"])
+        dlg.filesSelected.connect(self.add_files)
+        self.dialogs["browse"] = dlg
+        dlg.open()
+        return dlg
+
+    def _measure(self, path: str, done) -> None:
+        from app.jobs.media import inspect_audio_async
+
+        self.bridge.run(
+            inspect_audio_async(path),
+            done=lambda info: done(info.seconds),
+            failed=lambda _exc: done(None),  # the grid's check says what is wrong
+        )
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt API
+        md = event.mimeData()
+        if self._imported is None and md.hasUrls() and any(u.isLocalFile() for u in md.urls()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    dragMoveEvent = dragEnterEvent
+
+    def dropEvent(self, event) -> None:  # noqa: N802 - Qt API
+        self.add_files([u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()])
+        event.acceptProposedAction()
+
+    # -- the grid -----------------------------------------------------------------------
+    def schedule_plan(self) -> None:
+        self._error = None
+        self._plan_timer.start()
+
+    def requests(self) -> list:
+        """Every row the form (or the imported CSV) describes, checked or not."""
+        if self._imported is not None:
+            return list(self._imported)
+        audios = [v.path for v in self.inputs.voices]
+        choices = self.form.choices(self.inputs.images, audios)
+        reqs = g.make_requests(self.inputs.images, self.inputs.voices, choices, "")
+        for r in reqs:
+            r.prompt = r.prompt or DEFAULT_PROMPT
+        return reqs
+
+    def plan(self) -> None:
+        """Rebuild the grid and have the engine check every row (latest wins)."""
+        self._plan_timer.stop()
+        try:
+            reqs = self.requests()
+        except ValueError:  # the form shows it under the seeds
+            reqs = []
+        if len(reqs) > g.MAX_ROWS:
+            self.show_message(
+                f"{len(reqs):,} jobs is more than one batch takes here ({g.MAX_ROWS:,}): "
+                "choose fewer files or seeds, or use a CSV with s2v-studio batch.",
+                "error",
+            )
+            reqs = []
+        self.model.set_requests(reqs)
+        if self._plan_task is not None:
+            self._plan_task.cancel()
+            self._plan_task = None
+        self._generation += 1
+        if not reqs or self.bridge.engine is None:
+            self._checking = False
+            self.update_totals()
+            return
+        self._checking = True
+        self.update_totals()
+        gen = self._generation
+        self._plan_task = self.bridge.run(
+            g.check_rows(self.bridge.engine, reqs),
+            done=lambda result: self._planned(gen, result),
+            failed=lambda exc: self._plan_failed(gen, exc),
+        )
+
+    def _planned(self, gen: int, result) -> None:
+        if gen != self._generation:
+            return
+        self._plan_task, self._checking = None, False
+        jobs, problems = result
+        self.model.set_results(jobs, problems, self.bridge.engine.estimate)
+
+    def _plan_failed(self, gen: int, exc: BaseException) -> None:
+        if gen != self._generation:
+            return
+        self._plan_task, self._checking = None, False
+        if not isinstance(exc, SegmindError):
+            log.error("checking the batch failed", exc_info=exc)
+        self._error = str(exc)
+        self.update_totals()
+
+    def update_totals(self) -> None:
+        m = self.model
+        rows = m.checked_rows()
+        bad = m.problem_rows()
+        engine = self.bridge.engine
+        total = m.total()
+        words = [f"<b>{len(rows)} job{'s' if len(rows) != 1 else ''}</b>"]
+        if len(rows) != len(m.rows):
+            words[0] += f" of {len(m.rows)}"
+        words.append(f"estimated <b>${total:.2f}</b>" + (" so far" if self._checking else ""))
+        warn = None
+        if engine is not None and not self.demo:
+            credits = self.bridge.credits
+            if credits is not None:
+                short = total - credits
+                words.append(
+                    f"balance ${credits:.2f}" + (f", short by ${short:.2f}" if short > 0 else "")
+                )
+                warn = "Your balance does not cover the batch." if short > 0 else None
+            try:
+                spent = engine.spent_this_month()
+                limit = engine.settings.spend_threshold
+                words.append(
+                    f"this month ${spent:.2f}"
+                    + (f" of your ${limit:.2f} threshold" if limit else "")
+                )
+                problem = engine.spend_problem(total) if total else None
+            except Exception:  # noqa: BLE001 - a closed store while quitting
+                problem = None
+            if problem is not None:
+                warn = "Past your monthly threshold: Submit asks to confirm."
+        elif self.demo:
+            words.append("simulated, free")
+        self.totals.setText(" · ".join(words) + (f"<br>⚠ {warn}" if warn else ""))
+        tone(self.totals, "warning" if warn else None)
+        self._update_submit(rows, bad)
+
+    def _update_submit(self, rows, bad) -> None:
+        if self._sending:
+            text, ok = "Sending the batch…", False
+        elif self._error:
+            text, ok = self._error, False
+        elif not rows:
+            text, ok = "Add portraits and voice clips (or drop them here) to make a batch.", False
+        elif self._checking:
+            text, ok = f"Checking {len(rows)} job{'s' if len(rows) != 1 else ''}…", False
+        elif bad:
+            n = len(bad)
+            text = (
+                f"{n} row{'s have' if n > 1 else ' has'} a problem (in red): fix "
+                f"{'them' if n > 1 else 'it'} or uncheck {'them' if n > 1 else 'it'} to submit."
+            )
+            ok = False
+        else:
+            text, ok = "Every row checked. Nothing is sent before Submit.", True
+        if self._error or bad:
+            tone(self.status, "error")
+        else:
+            tone(self.status, "muted")
+        self.status.setText(text)
+        self.submit_button.setEnabled(ok and self.bridge.engine is not None)
+        self.export_button.setEnabled(bool(rows) and not self._sending)
+
+    def show_message(self, text: str, kind: str = "muted") -> None:
+        self.note.setText(text)
+        tone(self.note, kind)
+        self.note.show()
+
+    # -- import, export -------------------------------------------------------------------
+    def load_requests(self, requests: list, source: str) -> None:
+        """Fill the grid with rows read from a CSV; the lists are off until Start over."""
+        for i, req in enumerate(requests):
+            if getattr(req, "row", None) is None:
+                g.set_row(req, i + 2)
+        self._imported = list(requests)
+        self.inputs.setEnabled(False)
+        n = len(requests)
+        self.imported_note.setText(
+            f"{n} row{'s' if n != 1 else ''} from {source}, with their own settings: "
+            "uncheck rows to leave them out."
+        )
+        self.imported_box.show()
+        self.form.set_locked(True, Path(source).stem)
+        self.plan()
+
+    def clear(self) -> None:
+        """An empty builder (after a submit, or Start over)."""
+        self._imported = None
+        self.imported_box.hide()
+        self.inputs.clear()
+        self.inputs.setEnabled(True)
+        self.form.reset()
+        self._error = None
+        self.plan()
+
+    def import_csv(self, path: str | None = None) -> None:
+        if path is None:
+            dlg = QFileDialog(self, "Import a batch CSV", "", "Batch CSV (*.csv)")
+            dlg.fileSelected.connect(self.import_csv)
+            self.dialogs["import"] = dlg
+            dlg.open()
+            return
+        from app.jobs.batch_csv import read_csv
+
+        try:
+            reqs = read_csv(Path(path))
+        except SegmindError as exc:
+            self.show_message(g.csv_problems_text(exc, Path(path).name), "error")
+            return
+        self.load_requests(reqs, Path(path).name)
+
+    def export_csv(self, path: str | None = None) -> None:
+        if path is None:
+            name = safe_file_name(self.form.name()) + ".csv"
+            dlg = QFileDialog(self, "Export the batch as CSV", name, "Batch CSV (*.csv)")
+            dlg.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+            dlg.setDefaultSuffix("csv")
+            dlg.fileSelected.connect(self.export_csv)
+            self.dialogs["export"] = dlg
+            dlg.open()
+            return
+        from app.jobs.batch_csv import write_csv
+
+        try:
+            write_csv(Path(path), self.model.requests())
+        except OSError as exc:
+            self.show_message(f"Could not write {path}: {exc.strerror or exc}", "error")
+            return
+        self.show_message(f"Wrote {len(self.model.checked_rows())} rows to {path}.", "ok")
+
+    # -- submit ---------------------------------------------------------------------------
+    def submit(self, *, guard_spend: bool = True, force: bool = False) -> None:
+        reqs = self.model.requests()
+        if not reqs or self._sending or self.model.problem_rows():
+            return
+        name = self.form.name()
+        self._sending = True
+        self.update_totals()
+        self.bridge.run(
+            self.bridge.engine.submit_batch(reqs, name, force=force, guard_spend=guard_spend),
+            done=self._submitted,
+            failed=lambda exc: self._submit_failed(exc, guard_spend, force),
+        )
+
+    def _submitted(self, result) -> None:
+        self._sending = False
+        batch, jobs = result
+        self.submitted.emit(batch, list(jobs))
+        self.clear()
+        self.accept()
+
+    def _submit_failed(self, exc: BaseException, guard_spend: bool, force: bool) -> None:
+        self._sending = False
+        problems = getattr(exc, "problems", None)
+        if problems:  # found only now (a duplicate inside the batch, a file changed)
+            self.model.add_problems(g.problems_by_row(problems))
+            return
+        if isinstance(exc, SegmindError) and exc.kind == ErrorKind.spend_threshold:
+            ask(
+                self,
+                "Confirm spending",
+                exc.message,
+                info="Change the threshold in Settings → Preferences.",
+                accept=("Submit anyway", lambda: self.submit(guard_spend=False, force=force)),
+                registry=self.dialogs,
+                key="spend",
+            )
+        elif isinstance(exc, SegmindError) and exc.action == "force":
+            ask(
+                self,
+                "Pay again for videos already made",
+                exc.message,
+                info="Uncheck those rows, change their seeds, or submit anyway.",
+                accept=("Submit anyway", lambda: self.submit(guard_spend=guard_spend, force=True)),
+                registry=self.dialogs,
+                key="force",
+            )
+        elif not isinstance(exc, SegmindError):
+            log.error("submitting the batch failed", exc_info=exc)
+            self.show_message(f"Nothing was sent: unexpected error: {exc}", "error")
+        else:
+            self.show_message(str(exc), "error")
+        self.update_totals()

@@ -1,0 +1,211 @@
+"""The batch builder's two lists: the portraits and the voice clips (with their lengths
+and, when the creator wants one per clip, their prompts)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.ui.batch_grid import Voice
+from app.ui.icons import icon
+from app.ui.thumbnails import ThumbnailCache
+
+THUMB = 32
+VOICE_NAME, VOICE_LENGTH, VOICE_PROMPT = range(3)
+
+
+def _buttons(add: QPushButton, remove: QPushButton) -> QHBoxLayout:
+    row = QHBoxLayout()
+    row.addWidget(add)
+    row.addWidget(remove)
+    row.addStretch(1)
+    return row
+
+
+class InputLists(QWidget):
+    """Portraits and voice clips; `changed` when either list (or a clip's prompt) changes.
+
+    `measure(path, done)` is given by the builder: it measures a clip off the UI thread
+    and calls `done(seconds | None)`."""
+
+    changed = Signal()
+    addRequested = Signal(str)  # "image" | "audio"
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.images: list[str] = []
+        self.voices: list[Voice] = []
+        self.measure = None
+        self._editable = False
+        self._filling = False
+        self.thumbs = ThumbnailCache(THUMB, parent=self)
+        self.thumbs.ready.connect(self._thumb_ready)
+
+        self.image_list = QListWidget()
+        self.image_list.setAccessibleName("Portraits")
+        self.image_list.setIconSize(QSize(THUMB, THUMB))
+        self.image_list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.add_images = QPushButton(icon("open"), "Add…")
+        self.add_images.setAccessibleName("Add portraits")
+        self.add_images.clicked.connect(lambda _c=False: self.addRequested.emit("image"))
+        self.remove_images = QPushButton("Remove")
+        self.remove_images.setAccessibleName("Remove portraits")
+        self.remove_images.clicked.connect(lambda _c=False: self.remove_selected_images())
+        portraits = QGroupBox("Portraits")
+        pl = QVBoxLayout(portraits)
+        pl.addWidget(self.image_list, 1)
+        pl.addLayout(_buttons(self.add_images, self.remove_images))
+
+        self.voice_table = QTableWidget(0, 3)
+        self.voice_table.setAccessibleName("Voice clips")
+        self.voice_table.setHorizontalHeaderLabels(["Voice clip", "Length", "Prompt"])
+        self.voice_table.verticalHeader().hide()
+        self.voice_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.voice_table.setWordWrap(False)
+        head = self.voice_table.horizontalHeader()
+        head.setSectionResizeMode(VOICE_NAME, QHeaderView.ResizeMode.Interactive)
+        head.setSectionResizeMode(VOICE_LENGTH, QHeaderView.ResizeMode.ResizeToContents)
+        head.setStretchLastSection(True)
+        head.resizeSection(VOICE_NAME, 150)
+        self.voice_table.itemChanged.connect(self._prompt_edited)
+        self.add_voices = QPushButton(icon("open"), "Add…")
+        self.add_voices.setAccessibleName("Add voice clips")
+        self.add_voices.clicked.connect(lambda _c=False: self.addRequested.emit("audio"))
+        self.remove_voices = QPushButton("Remove")
+        self.remove_voices.setAccessibleName("Remove voice clips")
+        self.remove_voices.clicked.connect(lambda _c=False: self.remove_selected_voices())
+        voices = QGroupBox("Voice clips")
+        vl = QVBoxLayout(voices)
+        vl.addWidget(self.voice_table, 1)
+        vl.addLayout(_buttons(self.add_voices, self.remove_voices))
+
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(portraits, 2)
+        lay.addWidget(voices, 3)
+        self.setMinimumHeight(190)
+
+    # -- portraits ----------------------------------------------------------------------
+    def add_image(self, path: str) -> None:
+        path = str(Path(path).absolute())
+        if path in self.images:
+            return
+        self.images.append(path)
+        item = QListWidgetItem(Path(path).name)
+        item.setToolTip(path)
+        item.setData(Qt.ItemDataRole.UserRole, path)
+        self.image_list.addItem(item)
+        self._set_thumb(item, path)
+        self.changed.emit()
+
+    def _set_thumb(self, item: QListWidgetItem, path: str) -> None:
+        pix = self.thumbs.get(path)
+        if pix is not None and pix is not ThumbnailCache.PENDING:
+            item.setIcon(QIcon(pix))
+
+    def _thumb_ready(self, _kind: str, path: str) -> None:
+        for i in range(self.image_list.count()):
+            item = self.image_list.item(i)
+            if item.data(Qt.ItemDataRole.UserRole) == path:
+                self._set_thumb(item, path)
+
+    def remove_selected_images(self) -> None:
+        rows = sorted({self.image_list.row(i) for i in self.image_list.selectedItems()})
+        for row in reversed(rows):
+            self.image_list.takeItem(row)
+            del self.images[row]
+        if rows:
+            self.changed.emit()
+
+    # -- voice clips --------------------------------------------------------------------
+    def add_voice(self, path: str) -> None:
+        path = str(Path(path).absolute())
+        if any(v.path == path for v in self.voices):
+            return
+        voice = Voice(path)
+        self.voices.append(voice)
+        row = self.voice_table.rowCount()
+        self._filling = True
+        self.voice_table.insertRow(row)
+        name = QTableWidgetItem(Path(path).name)
+        name.setToolTip(path)
+        name.setFlags(name.flags() & ~Qt.ItemFlag.ItemIsEditable)
+        length = QTableWidgetItem("…")
+        length.setFlags(length.flags() & ~Qt.ItemFlag.ItemIsEditable)
+        length.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        prompt = QTableWidgetItem("")
+        self.voice_table.setItem(row, VOICE_NAME, name)
+        self.voice_table.setItem(row, VOICE_LENGTH, length)
+        self.voice_table.setItem(row, VOICE_PROMPT, prompt)
+        self._style_prompt(prompt)
+        self._filling = False
+        if self.measure is not None:
+            self.measure(path, lambda s, v=voice: self._measured(v, s))
+        self.changed.emit()
+
+    def _measured(self, voice: Voice, seconds: float | None) -> None:
+        if voice not in self.voices:
+            return
+        voice.seconds = seconds
+        item = self.voice_table.item(self.voices.index(voice), VOICE_LENGTH)
+        item.setText(f"{seconds:.1f} s" if seconds is not None else "?")
+        self.changed.emit()  # "Split long clips" depends on the length
+
+    def remove_selected_voices(self) -> None:
+        rows = sorted({i.row() for i in self.voice_table.selectedIndexes()})
+        for row in reversed(rows):
+            self.voice_table.removeRow(row)
+            del self.voices[row]
+        if rows:
+            self.changed.emit()
+
+    def set_prompts_editable(self, on: bool) -> None:
+        """One prompt per voice clip: the Prompt column becomes editable."""
+        self._editable = on
+        for row in range(self.voice_table.rowCount()):
+            self._style_prompt(self.voice_table.item(row, VOICE_PROMPT))
+        if on and self.voice_table.rowCount():
+            self.voice_table.setCurrentCell(0, VOICE_PROMPT)
+
+    def _style_prompt(self, item: QTableWidgetItem) -> None:
+        flags = item.flags() | Qt.ItemFlag.ItemIsEditable
+        if not self._editable:
+            flags &= ~Qt.ItemFlag.ItemIsEditable
+        item.setFlags(flags)
+        self._filling = True
+        if self._editable:
+            item.setToolTip("Double-click to write this clip's prompt")
+        else:
+            item.setToolTip("Choose “One per voice clip” to give each clip its own prompt")
+        self._filling = False
+
+    def set_prompt(self, row: int, text: str) -> None:
+        self.voice_table.item(row, VOICE_PROMPT).setText(text)
+
+    def _prompt_edited(self, item: QTableWidgetItem) -> None:
+        if self._filling or item.column() != VOICE_PROMPT:
+            return
+        self.voices[item.row()].prompt = item.text()
+        self.changed.emit()
+
+    def clear(self) -> None:
+        self.images.clear()
+        self.voices.clear()
+        self.image_list.clear()
+        self.voice_table.setRowCount(0)
+        self.changed.emit()
