@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -22,7 +21,9 @@ from app.api.client import SegmindClient
 from app.api.download import Downloader
 from app.api.errors import ErrorKind, SegmindError
 from app.api.pacing import RequestBudget, RequestLedger, current_reservation
+from app.jobs import naming
 from app.jobs.account import AccountVerbs
+from app.jobs.batches import BatchVerbs
 from app.jobs.context import RunnerContext
 from app.jobs.estimates import JobTimes, learned_times
 from app.jobs.events import CreditsChanged, EventHub, JobAdded, JobChanged, JobRemoved, JobWaiting
@@ -67,7 +68,7 @@ def _is_loopback(url: str) -> bool:
     return host in ("localhost", "::1") or host.startswith("127.")
 
 
-class Engine(JobVerbs, AccountVerbs):
+class Engine(JobVerbs, AccountVerbs, BatchVerbs):
     """Submits, polls, downloads and resumes jobs; emits events; never loses a job."""
 
     def __init__(
@@ -418,10 +419,21 @@ class Engine(JobVerbs, AccountVerbs):
         if job.parent_id:  # a part's clip waits in the cache for the join (per attempt)
             name = f"part{(job.part_index or 0) + 1}-{job.id}-{job.attempt}.mp4"
             return self.paths.cache / "parts" / job.parent_id / name
+        if job.save_as:  # chosen before its download started: a resumed one keeps it
+            return Path(job.save_as)
         base = Path(job.output_dir) if job.output_dir else self.output_folder()
-        stem = re.sub(r"[^\w-]+", "-", Path(urlsplit(job.image).path).stem).strip("-")[:40]
-        length = f"long-{round(job.audio_seconds or 0)}s" if job.is_long else f"{job.duration}s"
-        return base / f"{stem or 'video'}-{length}-seed{job.seed}-{job.id}.mp4"
+        return naming.choose_path(base, self._stem(job), lambda p: self._path_taken(p, job))
+
+    def _stem(self, job: Job) -> str:
+        if job.output_name:
+            return naming.safe_stem(job.output_name.removesuffix(".mp4").removesuffix(".MP4"))
+        batch = self.store.batch(job.batch_id) if job.batch_id else None
+        template = job.name_template or getattr(self.settings, "name_template", None)
+        return naming.render(template, job, batch.name if batch else None)
+
+    def _path_taken(self, path: Path, job: Job) -> bool:
+        part = path.with_name(path.name + ".part")
+        return path.exists() or part.exists() or self.store.path_taken(path, job.id)
 
     def _folder_ok(self, job: Job) -> bool:
         return check_output_folder(self.output_path(job).parent) is None

@@ -76,7 +76,8 @@ async def join_video(runner) -> None:
     extra = {"parts": [_part_entry(p) for p in parts], "join": _join_entry(result)}
     costs = [p.cost for p in parts]
     extra["cost_total"] = round(sum(costs), 4) if None not in costs else None
-    await asyncio.to_thread(write_sidecar, job, dest, extra)
+    batch = ctx.store.batch(job.batch_id) if job.batch_id else None
+    await asyncio.to_thread(write_sidecar, job, dest, extra, batch)
     crash_point("after-join")
     runner.move(
         JobState.completed,

@@ -198,6 +198,7 @@ class Job:
     # outcome
     output_dir: str | None = None
     output_path: str | None = None
+    save_as: str | None = None  # the name chosen before the download starts (kept on resume)
     output_hash: str | None = None
     error_code: str | None = None
     error_message: str | None = None
@@ -208,6 +209,12 @@ class Job:
     part_index: int | None = None  # a part: 0-based place in its long video
     part_start: float | None = None  # a part: seconds of the original recording
     part_end: float | None = None
+    # batches and takes (a takes group is a batch of kind "takes")
+    batch_id: str | None = None
+    take: int | None = None  # 1-based take number in its takes group
+    kept: bool = False  # the chosen take (a star in the queue, in the sidecar)
+    name_template: str | None = None  # the video's file-name template (None: Settings')
+    output_name: str | None = None  # an exact file name asked for (a CSV's `name`)
     demo: bool = False  # made in the offline demo: labelled simulated everywhere
     simulated: bool = False  # made by a simulator (demo, tests): never teaches typical times
     # kept by the store in their own columns (a stale copy can never write them back)
@@ -220,6 +227,25 @@ class Job:
         return self.part_count > 0
 
     @property
+    def pair_key(self) -> str:
+        """Equal for jobs with the same inputs and parameters but the seed: the takes of
+        one pair share it."""
+        return "|".join(
+            str(v)
+            for v in (
+                self.image_hash or self.image,
+                self.audio_hash or self.audio,
+                self.trim,
+                self.trim_start,
+                self.prompt,
+                self.duration,
+                self.quality,
+                self.enhance_prompt,
+                self.part_count > 0,
+            )
+        )
+
+    @property
     def blocked(self) -> bool:
         """Finished at Segmind but waiting for a usable output folder."""
         return self.state == JobState.downloading and self.error_code == "output_folder"
@@ -229,7 +255,7 @@ class Job:
         error = None
         if self.error_code:
             error = {"code": self.error_code, "message": self.error_message or ""}
-        return {
+        data = {
             "id": self.id,
             "request_id": self.request_id,
             "state": self.state.value,
@@ -237,6 +263,9 @@ class Job:
             "output_url": self.output_url,
             "error": error,
         }
+        if self.batch_id:
+            data["batch"] = self.batch_id
+        return data
 
     def params(self) -> dict:
         """The model's parameters, as the service takes them (minus the media)."""

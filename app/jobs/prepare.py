@@ -37,6 +37,9 @@ class JobRequest:
     output_dir: str | None = None
     split: bool = False  # audio over 15 s becomes a long video (parts joined into one)
     cuts: tuple[float, ...] | None = None  # a long video's cuts (seconds); None: the planner's
+    name: str | None = None  # the video's exact file name (a CSV's `name`), over templates
+    name_template: str | None = None  # the file-name template (None: Settings.name_template)
+    row: int | None = None  # a batch's row (spreadsheet numbering), for problem reports
 
 
 def _refuse(message: str) -> SegmindError:
@@ -89,6 +92,8 @@ async def check_request(req: JobRequest, probe=None, prices: Mapping | None = No
         trim=req.trim,
         trim_start=float(req.trim_start) if req.trim else 0.0,
         output_dir=str(Path(req.output_dir).expanduser().absolute()) if req.output_dir else None,
+        name_template=req.name_template,
+        output_name=req.name,
     )
     if image_kind == "path":
         info = await media.inspect_image_async(image)

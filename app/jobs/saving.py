@@ -54,6 +54,9 @@ async def save_video(runner) -> None:
     if problem:
         _block(runner, dest.parent, problem)
         return
+    if not job.parent_id and job.save_as != str(dest):
+        job.save_as = str(dest)  # stored before the download: a resumed one keeps its name
+        runner.save(f"saving as {dest.name}")
     last = [0.0]
 
     def progress(done, total=None):
@@ -124,7 +127,8 @@ async def save_video(runner) -> None:
                 log.info("job %s: no cost from the history: %s", job.id, err.message)
         digest = await asyncio.to_thread(media.file_sha256, dest)
         runner.job.output_path, runner.job.output_hash = str(dest), digest
-        await asyncio.to_thread(write_sidecar, runner.job, dest)
+        batch = ctx.store.batch(job.batch_id) if job.batch_id else None
+        await asyncio.to_thread(write_sidecar, runner.job, dest, None, batch)
         runner.move(
             JobState.completed,
             "video saved",

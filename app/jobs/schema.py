@@ -11,7 +11,7 @@ from dataclasses import fields
 
 from app.jobs.model import Job, JobState
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 _MIGRATIONS = {
     1: """
@@ -86,6 +86,24 @@ _MIGRATIONS = {
         ALTER TABLE jobs ADD COLUMN part_start REAL;
         ALTER TABLE jobs ADD COLUMN part_end REAL;
         CREATE INDEX jobs_parent ON jobs(parent_id, part_index) WHERE parent_id IS NOT NULL;
+        DROP VIEW listed;
+        CREATE VIEW listed AS SELECT * FROM jobs WHERE hidden = 0 AND parent_id IS NULL;
+    """,
+    # Batches (many jobs from one plan) and takes groups (one pair, several seeds): a
+    # named group its jobs point to. The chosen output path is also a column, so a
+    # name is never given to two jobs.
+    6: """
+        CREATE TABLE batches (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            kind TEXT NOT NULL DEFAULT 'batch',
+            created_at REAL NOT NULL
+        );
+        ALTER TABLE jobs ADD COLUMN batch_id TEXT;
+        ALTER TABLE jobs ADD COLUMN output_path TEXT;
+        UPDATE jobs SET output_path = json_extract(data, '$.output_path');
+        CREATE INDEX jobs_batch ON jobs(batch_id) WHERE batch_id IS NOT NULL;
+        CREATE INDEX jobs_output ON jobs(output_path) WHERE output_path IS NOT NULL;
         DROP VIEW listed;
         CREATE VIEW listed AS SELECT * FROM jobs WHERE hidden = 0 AND parent_id IS NULL;
     """,

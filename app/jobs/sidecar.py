@@ -18,9 +18,10 @@ def _iso(t: float | None) -> str | None:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t)) if t else None
 
 
-def write_sidecar(job: Job, video: Path, extra: dict | None = None) -> Path:
-    """Record inputs (names and hashes), parameters, request id, cost and times
-    (and `extra` entries: a long video's parts)."""
+def write_sidecar(job: Job, video: Path, extra: dict | None = None, batch=None) -> Path:
+    """Record inputs (names and hashes), parameters, request id, cost and times, the
+    batch (an app.jobs.batch_store.Batch), take and keep mark (and `extra` entries: a
+    long video's parts)."""
     info = {
         "app": "Speech2Video Studio",
         "model": "higgsfield-speech2video",
@@ -53,8 +54,22 @@ def write_sidecar(job: Job, video: Path, extra: dict | None = None) -> Path:
         },
         "attempt": job.attempt,
         "rerun_of": job.rerun_of,
+        "batch": {"id": batch.id, "name": batch.name, "kind": batch.kind} if batch else None,
+        "take": job.take,
+        "kept": job.kept,
         **(extra or {}),
     }
     path = sidecar_path(video)
     write_atomic(path, json.dumps(info, indent=2).encode())
     return path
+
+
+def mark_sidecar(video: Path, **changes) -> None:
+    """Change entries of a video's sidecar in place (the keep mark), if it is there."""
+    path = sidecar_path(video)
+    try:
+        info = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    info.update(changes)
+    write_atomic(path, json.dumps(info, indent=2).encode())

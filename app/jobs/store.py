@@ -22,6 +22,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from app.jobs.batch_store import BatchRows
 from app.jobs.leases import WRITABLE, LeaseLost, Leases, new_owner_id, owner_alive
 from app.jobs.model import (
     FINISHED,
@@ -68,7 +69,7 @@ class Spend:
         return self.billed + self.maybe
 
 
-class JobStore(Leases):
+class JobStore(Leases, BatchRows):
     """Jobs in SQLite. Every write is its own short transaction."""
 
     def __init__(self, path: str | os.PathLike, owner: str | None = None) -> None:
@@ -254,8 +255,8 @@ class JobStore(Leases):
         self._db.execute(
             "INSERT INTO jobs(id, state, request_id, created_at, updated_at, finished_at,"
             " cost, fingerprint, demo, data, listed_at, owner, lease_until,"
-            " parent_id, part_index, part_start, part_end)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " parent_id, part_index, part_start, part_end, batch_id, output_path)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 job.id,
                 job.state.value,
@@ -274,6 +275,8 @@ class JobStore(Leases):
                 job.part_index,
                 job.part_start,
                 job.part_end,
+                job.batch_id,
+                job.save_as or job.output_path,
             ),
         )
         self._charge(job)
@@ -404,7 +407,7 @@ class JobStore(Leases):
         data = json.dumps(asdict(job), default=str)
         self._db.execute(
             "UPDATE jobs SET request_id=:rid, updated_at=:updated,"
-            " finished_at=:finished, cost=:cost, demo=:demo, data=:data"
+            " finished_at=:finished, cost=:cost, demo=:demo, data=:data, output_path=:path"
             + (", state=:state" if state else "")
             + " WHERE id=:id",
             {
@@ -414,6 +417,7 @@ class JobStore(Leases):
                 "cost": job.cost,
                 "demo": int(bool(job.demo)),
                 "data": data,
+                "path": job.save_as or job.output_path,
                 "state": job.state.value,
                 "id": job.id,
             },

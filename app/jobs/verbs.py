@@ -405,7 +405,10 @@ class JobVerbs:
             own = job.output_dir
             if output_dir is not None or (own and check_output_folder(own) is not None):
                 job.output_dir = output_dir
-                self.store.save(job, "output folder changed")
+            folder = Path(job.output_dir) if job.output_dir else self.output_folder()
+            if job.save_as and Path(job.save_as).parent != folder:
+                job.save_as = None  # a name in the folder that failed: choose again
+            self.store.save(job, "output folder changed")
             if self.drive(job.id, leased=True) is not None:
                 resumed.append(job)
         return resumed

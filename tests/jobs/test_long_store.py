@@ -8,7 +8,7 @@ import time
 
 from app.jobs import long_video as lv
 from app.jobs.model import TRANSITIONS, Job, JobState
-from app.jobs.schema import _MIGRATIONS
+from app.jobs.schema import _MIGRATIONS, SCHEMA_VERSION
 from app.jobs.store import JobStore
 
 S = JobState
@@ -25,7 +25,7 @@ def long_video(store: JobStore, n: int = 3) -> tuple[Job, list[Job]]:
     return parent, parts
 
 
-def test_schema_4_database_migrates_to_5_and_keeps_its_jobs(tmp_path):
+def test_schema_4_database_migrates_to_the_latest_and_keeps_its_jobs(tmp_path):
     path = tmp_path / "v4.sqlite3"
     db = sqlite3.connect(path, isolation_level=None)
     for v in (1, 2, 3, 4):
@@ -42,7 +42,7 @@ def test_schema_4_database_migrates_to_5_and_keeps_its_jobs(tmp_path):
     )
     db.close()
     store = JobStore(path)
-    assert store._db.execute("PRAGMA user_version").fetchone()[0] == 5
+    assert store._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     [old] = store.all()
     assert old.id == job.id and not old.is_long and old.parent_id is None
     assert store.parts(job.id) == []

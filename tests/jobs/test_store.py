@@ -73,7 +73,7 @@ def test_schema_2_database_migrates_with_demo_filled_from_json(tmp_path):
         )
     db.close()
     store = JobStore(path)
-    assert store._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+    assert store._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
     assert store.spent_since(now - 1) == 1.0 and store.spent_since(now - 1, demo=True) == 1.0
     assert {j.demo for j in store.all()} == {True, False}
 
