@@ -19,15 +19,17 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
 from app.api.errors import ErrorKind, SegmindError
-from app.media.formats import file_filter, format_for_path, names
+from app.media.formats import names
 from app.ui import batch_grid as g
 from app.ui.batch_form import BatchForm
 from app.ui.batch_inputs import InputLists
+from app.ui.batch_totals import Money, check_text, totals_text
 from app.ui.confirm import ask
 from app.ui.params import DEFAULT_PROMPT
 from app.ui.theme import tone
@@ -66,14 +68,16 @@ class BatchBuilder(QDialog):
 
         self.inputs = InputLists(self)
         self.inputs.changed.connect(self.schedule_plan)
-        self.inputs.addRequested.connect(self.browse)
+        self.inputs.filesChosen.connect(self.add_files)  # the refused ones named
         self.inputs.measure = self._measure
         self.form = BatchForm(self)
         self.form.changed.connect(self.schedule_plan)
         self.form.perVoiceChanged.connect(self.inputs.set_prompts_editable)
+        self.form.perVoiceChanged.connect(lambda _on: self._show_prompt_column())
         self.model = g.BatchGridModel(self)
         self.model.changed.connect(self.update_totals)
         self.grid = g.grid_view(self.model)
+        self._show_prompt_column()
 
         self.imported_note = QLabel(wordWrap=True)
         self.start_over = QPushButton("Start over")
@@ -105,9 +109,22 @@ class BatchBuilder(QDialog):
         self.submit_button.setDefault(True)
         self.submit_button.clicked.connect(lambda _c=False: self.submit())
 
-        top = QHBoxLayout()
-        top.addWidget(self.inputs, 3)
-        top.addWidget(self.form, 2)
+        top = QWidget()
+        tl = QHBoxLayout(top)
+        tl.setContentsMargins(0, 0, 0, 0)
+        tl.addWidget(self.inputs, 3)
+        tl.addWidget(self.form, 2)
+        grid_box = QWidget()
+        gl = QVBoxLayout(grid_box)
+        gl.setContentsMargins(0, 0, 0, 0)
+        gl.addWidget(self.imported_box)
+        gl.addWidget(self.grid, 1)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(top)
+        self.splitter.addWidget(grid_box)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setChildrenCollapsible(False)
         buttons = QHBoxLayout()
         for b in (self.import_button, self.export_button):
             buttons.addWidget(b)
@@ -115,9 +132,7 @@ class BatchBuilder(QDialog):
         buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.submit_button)
         lay = QVBoxLayout(self)
-        lay.addLayout(top)
-        lay.addWidget(self.imported_box)
-        lay.addWidget(self.grid, 1)
+        lay.addWidget(self.splitter, 1)
         lay.addWidget(self.note)
         lay.addWidget(self.totals)
         lay.addWidget(self.status)
@@ -131,15 +146,7 @@ class BatchBuilder(QDialog):
     # -- files --------------------------------------------------------------------------
     def add_files(self, paths: list[str]) -> list[str]:
         """Portraits to portraits, voice clips to voices; the names of the others."""
-        refused = []
-        for p in paths:
-            fmt = format_for_path(p) if Path(p).is_file() else None
-            if fmt is None:
-                refused.append(Path(p).name or p)
-            elif fmt.kind == "image":
-                self.inputs.add_image(p)
-            else:
-                self.inputs.add_voice(p)
+        refused = self.inputs.add_files(paths)
         if refused:
             self.show_message(
                 f"Not added: {', '.join(refused)}. Portraits are {names('image')} images, "
@@ -147,15 +154,6 @@ class BatchBuilder(QDialog):
                 "error",
             )
         return refused
-
-    def browse(self, kind: str) -> QFileDialog:
-        dlg = QFileDialog(self, "Add portraits" if kind == "image" else "Add voice clips")
-        dlg.setFileMode(QFileDialog.FileMode.ExistingFiles)
-        dlg.setNameFilters([file_filter(kind), "All files (*)"])
-        dlg.filesSelected.connect(self.add_files)
-        self.dialogs["browse"] = dlg
-        dlg.open()
-        return dlg
 
     def _measure(self, path: str, done) -> None:
         from app.jobs.media import inspect_audio_async
@@ -227,6 +225,11 @@ class BatchBuilder(QDialog):
             failed=lambda exc: self._plan_failed(gen, exc),
         )
 
+    def _show_prompt_column(self) -> None:
+        """The prompt of each row only when rows can differ by it."""
+        same = self._imported is None and not self.form.per_voice.isChecked()
+        self.grid.setColumnHidden(g.COL_PROMPT, same)
+
     def _planned(self, gen: int, result) -> None:
         if gen != self._generation:
             return
@@ -244,66 +247,31 @@ class BatchBuilder(QDialog):
         self.update_totals()
 
     def update_totals(self) -> None:
-        m = self.model
-        rows = m.checked_rows()
-        bad = m.problem_rows()
-        engine = self.bridge.engine
-        total = m.total()
-        words = [f"<b>{len(rows)} job{'s' if len(rows) != 1 else ''}</b>"]
-        if len(rows) != len(m.rows):
-            words[0] += f" of {len(m.rows)}"
-        words.append(f"estimated <b>${total:.2f}</b>" + (" so far" if self._checking else ""))
-        warn = None
+        m, engine = self.model, self.bridge.engine
+        rows, bad, total = m.checked_rows(), m.problem_rows(), m.total()
+        money = Money(demo=self.demo)
         if engine is not None and not self.demo:
-            credits = self.bridge.credits
-            if credits is not None:
-                short = total - credits
-                words.append(
-                    f"balance ${credits:.2f}" + (f", short by ${short:.2f}" if short > 0 else "")
-                )
-                warn = "Your balance does not cover the batch." if short > 0 else None
+            money.credits = self.bridge.credits
             try:
-                spent = engine.spent_this_month()
-                limit = engine.settings.spend_threshold
-                words.append(
-                    f"this month ${spent:.2f}"
-                    + (f" of your ${limit:.2f} threshold" if limit else "")
-                )
-                problem = engine.spend_problem(total) if total else None
+                money.spent = engine.spent_this_month()
+                money.over_limit = bool(total) and engine.spend_problem(total) is not None
             except Exception:  # noqa: BLE001 - a closed store while quitting
-                problem = None
-            if problem is not None:
-                warn = "Past your monthly threshold: Submit asks to confirm."
-        elif self.demo:
-            words.append("simulated, free")
-        self.totals.setText(" · ".join(words) + (f"<br>⚠ {warn}" if warn else ""))
+                pass
+            money.limit = engine.settings.spend_threshold
+        text, warn = totals_text(len(rows), len(m.rows), len(bad), total, self._checking, money)
+        self.totals.setText(text)
         tone(self.totals, "warning" if warn else None)
-        self._update_submit(rows, bad)
-
-    def _update_submit(self, rows, bad) -> None:
+        problems = [(g.row_of(r.request, m.rows.index(r)), r.problem) for r in bad]
+        text, ok = check_text(len(rows), problems, self._checking)
         if self._sending:
             text, ok = "Sending the batch…", False
         elif self._error:
             text, ok = self._error, False
-        elif not rows:
-            text, ok = "Add portraits and voice clips (or drop them here) to make a batch.", False
-        elif self._checking:
-            text, ok = f"Checking {len(rows)} job{'s' if len(rows) != 1 else ''}…", False
-        elif bad:
-            n = len(bad)
-            text = (
-                f"{n} row{'s have' if n > 1 else ' has'} a problem (in red): fix "
-                f"{'them' if n > 1 else 'it'} or uncheck {'them' if n > 1 else 'it'} to submit."
-            )
-            ok = False
-        else:
-            text, ok = "Every row checked. Nothing is sent before Submit.", True
-        if self._error or bad:
-            tone(self.status, "error")
-        else:
-            tone(self.status, "muted")
+        tone(self.status, "error" if self._error or bad else "muted")
         self.status.setText(text)
-        self.submit_button.setEnabled(ok and self.bridge.engine is not None)
+        self.submit_button.setEnabled(ok and engine is not None)
+        n = len(rows)
+        self.submit_button.setText(f"Submit {n} job{'s' if n != 1 else ''}" if n else "Submit")
         self.export_button.setEnabled(bool(rows) and not self._sending)
 
     def show_message(self, text: str, kind: str = "muted") -> None:
@@ -326,6 +294,7 @@ class BatchBuilder(QDialog):
         )
         self.imported_box.show()
         self.form.set_locked(True, Path(source).stem)
+        self._show_prompt_column()
         self.plan()
 
     def clear(self) -> None:
@@ -335,6 +304,7 @@ class BatchBuilder(QDialog):
         self.inputs.clear()
         self.inputs.setEnabled(True)
         self.form.reset()
+        self._show_prompt_column()
         self._error = None
         self.plan()
 

@@ -239,8 +239,10 @@ class BatchGridModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole:
             if row.problem and row.checked:
                 return tone_color("error")
-            if not row.checked or (col == COL_PROBLEM and not row.problem):
+            if not row.checked or (col == COL_PROBLEM and not row.checked_by_engine):
                 return tone_color("muted")
+            if col == COL_PROBLEM:
+                return tone_color("ok")
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (COL_ROW, COL_SEED, COL_COST):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
@@ -261,7 +263,7 @@ class BatchGridModel(QAbstractTableModel):
             if row.parts:
                 return f"{row.parts} parts"
             d = row.duration or req.duration
-            return f"{d} s" if d else ("long" if req.split else "auto")
+            return f"{d} s" if d else ("long" if req.split else "fit")
         if col == COL_COST:
             return f"${row.estimate:.2f}" if row.estimate is not None else "—"
         if col == COL_PROBLEM:

@@ -6,9 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QIcon
+from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFileDialog,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.media.formats import file_filter, format_for_path
 from app.ui.batch_grid import Voice
 from app.ui.icons import icon
 from app.ui.thumbnails import ThumbnailCache
@@ -44,25 +46,32 @@ class InputLists(QWidget):
     and calls `done(seconds | None)`."""
 
     changed = Signal()
-    addRequested = Signal(str)  # "image" | "audio"
+    filesChosen = Signal(list)  # in a file dialog: the builder adds them
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.images: list[str] = []
         self.voices: list[Voice] = []
         self.measure = None
+        self.browser: QFileDialog | None = None
         self._editable = False
         self._filling = False
         self.thumbs = ThumbnailCache(THUMB, parent=self)
         self.thumbs.ready.connect(self._thumb_ready)
+        blank = QPixmap(THUMB, THUMB)
+        blank.fill(Qt.GlobalColor.transparent)
+        self._blank = QIcon(blank)
 
         self.image_list = QListWidget()
         self.image_list.setAccessibleName("Portraits")
         self.image_list.setIconSize(QSize(THUMB, THUMB))
         self.image_list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.image_list.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.image_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.image_list.setUniformItemSizes(True)
         self.add_images = QPushButton(icon("open"), "Add…")
         self.add_images.setAccessibleName("Add portraits")
-        self.add_images.clicked.connect(lambda _c=False: self.addRequested.emit("image"))
+        self.add_images.clicked.connect(lambda _c=False: self.browse("image"))
         self.remove_images = QPushButton("Remove")
         self.remove_images.setAccessibleName("Remove portraits")
         self.remove_images.clicked.connect(lambda _c=False: self.remove_selected_images())
@@ -78,14 +87,15 @@ class InputLists(QWidget):
         self.voice_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.voice_table.setWordWrap(False)
         head = self.voice_table.horizontalHeader()
-        head.setSectionResizeMode(VOICE_NAME, QHeaderView.ResizeMode.Interactive)
+        head.setSectionResizeMode(VOICE_NAME, QHeaderView.ResizeMode.Stretch)
         head.setSectionResizeMode(VOICE_LENGTH, QHeaderView.ResizeMode.ResizeToContents)
-        head.setStretchLastSection(True)
-        head.resizeSection(VOICE_NAME, 150)
+        head.setSectionResizeMode(VOICE_PROMPT, QHeaderView.ResizeMode.Stretch)
+        self.voice_table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.voice_table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.voice_table.itemChanged.connect(self._prompt_edited)
         self.add_voices = QPushButton(icon("open"), "Add…")
         self.add_voices.setAccessibleName("Add voice clips")
-        self.add_voices.clicked.connect(lambda _c=False: self.addRequested.emit("audio"))
+        self.add_voices.clicked.connect(lambda _c=False: self.browse("audio"))
         self.remove_voices = QPushButton("Remove")
         self.remove_voices.setAccessibleName("Remove voice clips")
         self.remove_voices.clicked.connect(lambda _c=False: self.remove_selected_voices())
@@ -98,7 +108,30 @@ class InputLists(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(portraits, 2)
         lay.addWidget(voices, 3)
-        self.setMinimumHeight(190)
+        self.setMinimumHeight(150)
+
+    # -- files ---
+    def add_files(self, paths: list[str]) -> list[str]:
+        """Portraits to portraits, voice clips to voices; the names of the others."""
+        refused = []
+        for p in paths:
+            fmt = format_for_path(p) if Path(p).is_file() else None
+            if fmt is None:
+                refused.append(Path(p).name or p)
+            elif fmt.kind == "image":
+                self.add_image(p)
+            else:
+                self.add_voice(p)
+        return refused
+
+    def browse(self, kind: str) -> QFileDialog:
+        dlg = QFileDialog(self, "Add portraits" if kind == "image" else "Add voice clips")
+        dlg.setFileMode(QFileDialog.FileMode.ExistingFiles)
+        dlg.setNameFilters([file_filter(kind), "All files (*)"])
+        dlg.filesSelected.connect(self.filesChosen.emit)
+        self.browser = dlg
+        dlg.open()
+        return dlg
 
     # -- portraits ----------------------------------------------------------------------
     def add_image(self, path: str) -> None:
@@ -115,7 +148,11 @@ class InputLists(QWidget):
 
     def _set_thumb(self, item: QListWidgetItem, path: str) -> None:
         pix = self.thumbs.get(path)
-        if pix is not None and pix is not ThumbnailCache.PENDING:
+        if pix is ThumbnailCache.PENDING:
+            item.setIcon(self._blank)
+        elif pix is None:  # unreadable: the grid's check says why
+            item.setIcon(icon("warning"))
+        else:
             item.setIcon(QIcon(pix))
 
     def _thumb_ready(self, _kind: str, path: str) -> None:

@@ -123,6 +123,7 @@ def test_a_bad_file_shows_its_rows_problems_and_submit_is_disabled(studio, qtbot
     assert all(r.problem is None and r.estimate for r in good)  # still checked and priced
     assert not dlg.submit_button.isEnabled()
     assert dlg.status.text().startswith("4 rows have a problem")
+    assert "broken.png" in dlg.status.text()
     # leaving the bad rows out lets the batch go
     for i in broken:
         dlg.model.setData(
