@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QRadioButton,
+    QSizePolicy,
     QSpinBox,
     QWidget,
 )
@@ -70,6 +71,9 @@ class BatchForm(QGroupBox):
         self.seed_list = QLineEdit()
         self.seed_list.setPlaceholderText("1, 7, 42")
         self.seed_list.setAccessibleName("Seed list")
+        self.seed_list.setMinimumWidth(64)
+        for radio in (self.takes_radio, self.list_radio):
+            radio.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
         self.seed_list.setToolTip("Every pair is made once with each of these seeds")
         self.takes_radio.setChecked(True)
         seeds = QButtonGroup(self)

@@ -93,6 +93,7 @@ class InputLists(QWidget):
         self.voice_table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.voice_table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.voice_table.itemChanged.connect(self._prompt_edited)
+        self.voice_table.setColumnHidden(VOICE_PROMPT, True)  # shown for one prompt per clip
         self.add_voices = QPushButton(icon("open"), "Add…")
         self.add_voices.setAccessibleName("Add voice clips")
         self.add_voices.clicked.connect(lambda _c=False: self.browse("audio"))
@@ -214,6 +215,7 @@ class InputLists(QWidget):
     def set_prompts_editable(self, on: bool) -> None:
         """One prompt per voice clip: the Prompt column becomes editable."""
         self._editable = on
+        self.voice_table.setColumnHidden(VOICE_PROMPT, not on)
         for row in range(self.voice_table.rowCount()):
             self._style_prompt(self.voice_table.item(row, VOICE_PROMPT))
         if on and self.voice_table.rowCount():
