@@ -234,8 +234,7 @@ class BatchBuilder(QDialog):
         if gen != self._generation:
             return
         self._plan_task, self._checking = None, False
-        jobs, problems = result
-        self.model.set_results(jobs, problems, self.bridge.engine.estimate)
+        self.model.set_results(result, self.bridge.engine.estimate)
 
     def _plan_failed(self, gen: int, exc: BaseException) -> None:
         if gen != self._generation:
@@ -344,10 +343,27 @@ class BatchBuilder(QDialog):
         self.show_message(f"Wrote {len(self.model.checked_rows())} rows to {path}.", "ok")
 
     # -- submit ---------------------------------------------------------------------------
-    def submit(self, *, guard_spend: bool = True, force: bool = False) -> None:
+    def submit(self, *, guard_spend: bool = True, force: bool | None = None) -> None:
+        """Submit the checked rows; rows that would pay twice and the spend threshold
+        are asked about first (force=None: ask when there are such rows)."""
         reqs = self.model.requests()
         if not reqs or self._sending or self.model.problem_rows():
             return
+        twins = self.model.twin_rows()
+        if force is None and twins:
+            n = len(twins)
+            ask(
+                self,
+                "Pay again for the same videos",
+                f"{n} row{'s' if n > 1 else ''} would make a video already made (or made "
+                f"twice in this batch) and be billed again: {twins[0].twin}",
+                info="Uncheck those rows or change their seeds, or submit anyway.",
+                accept=("Submit anyway", lambda: self.submit(guard_spend=guard_spend, force=True)),
+                registry=self.dialogs,
+                key="force",
+            )
+            return
+        force = bool(force)
         name = self.form.name()
         self._sending = True
         self.update_totals()
@@ -367,8 +383,11 @@ class BatchBuilder(QDialog):
     def _submit_failed(self, exc: BaseException, guard_spend: bool, force: bool) -> None:
         self._sending = False
         problems = getattr(exc, "problems", None)
-        if problems:  # found only now (a duplicate inside the batch, a file changed)
-            self.model.add_problems(g.problems_by_row(problems))
+        if problems:  # found only now (a file changed, a twin completed meanwhile)
+            self.show_message(
+                "Nothing was sent: the rows changed since they were checked.", "error"
+            )
+            self.plan()
             return
         if isinstance(exc, SegmindError) and exc.kind == ErrorKind.spend_threshold:
             ask(

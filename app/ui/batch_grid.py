@@ -123,6 +123,7 @@ class GridRow:
     request: JobRequest
     checked: bool = True
     problem: str | None = None  # the engine's check, in its words
+    twin: str | None = None  # it would pay again for the same video (Submit asks)
     estimate: float | None = None
     duration: int | None = None  # as planned (0: a long video)
     parts: int = 0
@@ -158,12 +159,13 @@ class BatchGridModel(QAbstractTableModel):
     def checked_rows(self) -> list[GridRow]:
         return [r for r in self.rows if r.checked]
 
-    def set_results(self, jobs_by_row: dict[int, object], problems: dict[int, str], estimate):
-        """What plan_batch said: a planned job or a problem per row number."""
+    def set_results(self, result: tuple[dict, dict, dict], estimate) -> None:
+        """What check_rows said: a planned job or a problem per row number, and twins."""
+        jobs_by_row, problems, twins = result
         for i, row in enumerate(self.rows):
             n = row_of(row.request, i)
             job = jobs_by_row.get(n)
-            row.problem = problems.get(n)
+            row.problem, row.twin = problems.get(n), twins.get(n)
             row.checked_by_engine = job is not None or row.problem is not None
             if job is not None:
                 row.duration = job.duration
@@ -175,15 +177,11 @@ class BatchGridModel(QAbstractTableModel):
                 row.estimate, row.duration, row.parts = None, None, 0
         self._all_changed()
 
-    def add_problems(self, problems: dict[int, str]) -> None:
-        for i, row in enumerate(self.rows):
-            if row_of(row.request, i) in problems:
-                row.problem = problems[row_of(row.request, i)]
-                row.checked_by_engine = True
-        self._all_changed()
-
     def problem_rows(self) -> list[GridRow]:
         return [r for r in self.checked_rows() if r.problem]
+
+    def twin_rows(self) -> list[GridRow]:
+        return [r for r in self.checked_rows() if r.twin and not r.problem]
 
     def total(self) -> float:
         return sum(r.estimate or 0.0 for r in self.checked_rows() if not r.problem)
@@ -235,10 +233,12 @@ class BatchGridModel(QAbstractTableModel):
                 return row.request.image if col == COL_IMAGE else row.request.audio
             if col == COL_PROMPT:
                 return row.request.prompt
-            return row.problem
+            return row.problem or row.twin
         if role == Qt.ItemDataRole.ForegroundRole:
             if row.problem and row.checked:
                 return tone_color("error")
+            if row.twin and row.checked and col == COL_PROBLEM:
+                return tone_color("warning")
             if not row.checked or (col == COL_PROBLEM and not row.checked_by_engine):
                 return tone_color("muted")
             if col == COL_PROBLEM:
@@ -271,6 +271,8 @@ class BatchGridModel(QAbstractTableModel):
                 return "left out"
             if row.problem:
                 return f"⚠ {row.problem}"
+            if row.twin:
+                return f"Pays twice: {row.twin}"
             return "OK" if row.checked_by_engine else "checking…"
         return None
 
@@ -308,30 +310,40 @@ def _key(req: JobRequest) -> tuple:
     return tuple(sorted((k, str(v)) for k, v in vars(req).items() if k != "row"))
 
 
-async def check_rows(engine, requests: list) -> tuple[dict, dict]:
-    """Every row checked by the engine: ({row: planned job}, {row: problem text}).
+async def check_rows(engine, requests: list) -> tuple[dict, dict, dict]:
+    """Every row checked by the engine: ({row: planned job}, {row: problem},
+    {row: why it would pay twice}).
 
     plan_batch refuses a batch with any bad row; the others are then checked again
-    without the bad ones, so good rows still get their estimates."""
+    without the bad ones (duplicates allowed), so good rows still get their estimates,
+    and a duplicate (of a row or of a completed job) is told apart from a bad row."""
     from app.jobs.batches import BatchProblems
 
+    try:
+        jobs = await engine.plan_batch(requests)
+        return _by_row(requests, jobs), {}, {}
+    except BatchProblems as exc:
+        first = problems_by_row(exc.problems)
     problems: dict[int, str] = {}
     rest = list(requests)
     while rest:
         try:
-            jobs = await engine.plan_batch(rest)
+            jobs = await engine.plan_batch(rest, force=True)
         except BatchProblems as exc:
             found = problems_by_row(exc.problems)
-            if not found:
-                raise
-            problems.update(found)
             left = [r for i, r in enumerate(rest) if row_of(r, i) not in found]
             if len(left) == len(rest):  # problems of no row we asked about
                 raise
+            problems.update(found)
             rest = left
             continue
-        return {row_of(r, i): j for i, (r, j) in enumerate(zip(rest, jobs, strict=True))}, problems
-    return {}, problems
+        planned = _by_row(rest, jobs)
+        return planned, problems, {r: m for r, m in first.items() if r in planned}
+    return {}, problems, {}
+
+
+def _by_row(requests: list, jobs: list) -> dict:
+    return {row_of(r, i): j for i, (r, j) in enumerate(zip(requests, jobs, strict=True))}
 
 
 def problems_by_row(problems) -> dict[int, str]:

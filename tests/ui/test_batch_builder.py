@@ -135,7 +135,7 @@ def test_a_bad_file_shows_its_rows_problems_and_submit_is_disabled(studio, qtbot
     assert "4 jobs</b> of 8" in dlg.totals.text()
 
 
-def test_a_copy_of_the_same_file_is_a_duplicate_row(studio, qtbot, media):
+def test_a_copy_of_the_same_file_is_a_twin_row_and_submit_asks(studio, qtbot, media):
     (media / "same.png").write_bytes((media / "portrait-astronaut.png").read_bytes())
     dlg = builder(
         studio, media, images=("portrait-astronaut.png", "same.png"), voices=("voice-3s.wav",)
@@ -143,8 +143,19 @@ def test_a_copy_of_the_same_file_is_a_duplicate_row(studio, qtbot, media):
     dlg.form.seed_list.setText("5")
     dlg.form.seed_list.textEdited.emit("5")
     rows = checked(qtbot, dlg, 2)
-    assert rows[0].problem is None
-    assert rows[1].problem and "same job as row 2" in rows[1].problem
+    assert rows[0].problem is None and rows[0].twin is None
+    assert rows[1].problem is None and "same job as row 2" in rows[1].twin
+    assert cell(dlg, 1, g.COL_PROBLEM).startswith("Pays twice: The same job as row 2")
+    assert rows[1].estimate and dlg.model.total() == pytest.approx(2 * rows[1].estimate)
+    # Submit asks before paying twice; "Submit anyway" sends both
+    assert dlg.submit_button.isEnabled()
+    dlg.submit_button.click()
+    box = dlg.dialogs["force"]
+    assert box.isVisible() and "billed again" in box.text()
+    assert studio.engine.jobs() == []
+    with qtbot.waitSignal(dlg.submitted, timeout=T) as blocker:
+        button(box, "Submit anyway").click()
+    assert len(blocker.args[1]) == 2
 
 
 def test_dropping_many_files_sorts_them_and_names_the_refused(studio, qtbot, media):
@@ -259,3 +270,37 @@ def test_export_a_batch_of_the_queue(studio, qtbot, media, tmp_path):
     assert w.export_batch_csv(batch_id=batch.id, path=str(out))
     back = batch_csv.read_csv(out)
     assert sorted(r.seed for r in back) == sorted(j.seed for j in jobs)
+
+
+def test_split_long_clips_makes_long_video_rows(studio, qtbot, media):
+    dlg = builder(studio, media, images=("portrait-astronaut.png",), voices=("voice-32s.wav",))
+    dlg.form.takes.setValue(1)
+    rows = checked(qtbot, dlg, 1)
+    assert rows[0].problem and "voice-32s.wav" in rows[0].problem  # too long for one video
+    dlg.form.split.setChecked(True)
+    rows = checked(qtbot, dlg, 1)
+    assert rows[0].problem is None and rows[0].request.split
+    assert rows[0].parts >= 3 and cell(dlg, 0, g.COL_DURATION) == f"{rows[0].parts} parts"
+    assert rows[0].estimate and rows[0].estimate > studio.engine.estimate("high", 15)
+
+
+def test_a_row_already_made_pays_twice_and_the_menu_opens_the_builder(studio, qtbot, media):
+    w = studio
+    w.batch_action.trigger()
+    dlg = w._dialogs["batch"]
+    assert dlg.isVisible() and dlg.windowTitle() == "New batch"
+    dlg.add_files([str(media / "portrait-astronaut.png"), str(media / "voice-3s.wav")])
+    dlg.form.seed_list.setText("9")
+    dlg.form.seed_list.textEdited.emit("9")
+    checked(qtbot, dlg, 1)
+    with qtbot.waitSignal(dlg.submitted, timeout=T) as blocker:
+        dlg.submit_button.click()
+    (job,) = blocker.args[1]
+    qtbot.waitUntil(lambda: w.model.find(job.id).state.value == "completed", timeout=T)
+    w.batch_action.trigger()
+    dlg.add_files([str(media / "portrait-astronaut.png"), str(media / "voice-3s.wav")])
+    dlg.form.seed_list.setText("9")
+    dlg.form.seed_list.textEdited.emit("9")
+    (row,) = checked(qtbot, dlg, 1)
+    assert row.problem is None and "already completed" in row.twin
+    assert dlg.submit_button.isEnabled()
