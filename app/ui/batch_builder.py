@@ -39,10 +39,10 @@ PLAN_DELAY_MS = 300  # edits settle before the engine checks the grid again
 
 
 def safe_file_name(name: str) -> str:
-    """A batch name as a CSV file name."""
-    import re
+    """A batch name as a CSV file name (no extension)."""
+    from app.jobs.naming import safe_stem
 
-    return re.sub(r'[<>:"/\\|?*\x00-\x1f]+', "-", name).strip(" .") or "batch"
+    return safe_stem(name)
 
 
 class BatchBuilder(QDialog):
@@ -318,7 +318,7 @@ class BatchBuilder(QDialog):
 
         try:
             reqs = read_csv(Path(path))
-        except SegmindError as exc:
+        except (SegmindError, OSError, ValueError) as exc:
             self.show_message(g.csv_problems_text(exc, Path(path).name), "error")
             return
         self.load_requests(reqs, Path(path).name)
@@ -398,16 +398,6 @@ class BatchBuilder(QDialog):
                 accept=("Submit anyway", lambda: self.submit(guard_spend=False, force=force)),
                 registry=self.dialogs,
                 key="spend",
-            )
-        elif isinstance(exc, SegmindError) and exc.action == "force":
-            ask(
-                self,
-                "Pay again for videos already made",
-                exc.message,
-                info="Uncheck those rows, change their seeds, or submit anyway.",
-                accept=("Submit anyway", lambda: self.submit(guard_spend=guard_spend, force=True)),
-                registry=self.dialogs,
-                key="force",
             )
         elif not isinstance(exc, SegmindError):
             log.error("submitting the batch failed", exc_info=exc)

@@ -353,10 +353,12 @@ def problems_by_row(problems) -> dict[int, str]:
     return {row: " · ".join(msgs) for row, msgs in out.items()}
 
 
-def csv_problems_text(exc: SegmindError, name: str, limit: int = 6) -> str:
+def csv_problems_text(exc: BaseException, name: str, limit: int = 6) -> str:
+    """Why a CSV cannot be imported: its rows' problems (the first few), or the error."""
     problems = getattr(exc, "problems", None) or []
     if not problems:
-        return f"{name}: {exc.message}"
+        reason = exc.message if isinstance(exc, SegmindError) else str(exc)
+        return f"{name} cannot be imported: {reason}"
     lines = [
         f"row {p.row}, {p.column}: {p.message}" if p.column else f"row {p.row}: {p.message}"
         for p in problems[:limit]

@@ -6,6 +6,8 @@ default); nothing here awaits. Remove is undone from the status bar or with Ctrl
 
 from __future__ import annotations
 
+import logging
+
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QPushButton
 
@@ -13,6 +15,7 @@ from app.api.errors import SegmindError
 from app.jobs.model import Job, JobState
 from app.ui.confirm import ask
 
+log = logging.getLogger(__name__)
 UNDO_SECONDS = 10
 SENT = frozenset({JobState.submitting, JobState.queued, JobState.processing, JobState.downloading})
 
@@ -130,12 +133,8 @@ class WindowFlows:
 
         def failed(exc: BaseException) -> None:
             if not isinstance(exc, (SegmindError, OSError, ValueError)):
-                raise exc
-            text = (
-                csv_problems_text(exc, Path(path).name)
-                if isinstance(exc, SegmindError)
-                else (f"{Path(path).name} cannot be read: {exc}")
-            )
+                log.error("reading %s failed", path, exc_info=exc)
+            text = csv_problems_text(exc, Path(path).name)
             ask(
                 self,
                 "Import batch CSV",

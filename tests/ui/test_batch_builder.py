@@ -304,3 +304,17 @@ def test_a_row_already_made_pays_twice_and_the_menu_opens_the_builder(studio, qt
     (row,) = checked(qtbot, dlg, 1)
     assert row.problem is None and "already completed" in row.twin
     assert dlg.submit_button.isEnabled()
+
+
+def test_a_bad_csv_is_refused_with_its_rows_problems(studio, qtbot, media):
+    pytest.importorskip("app.jobs.batch_csv")
+    w = studio
+    bad = media / "bad.csv"
+    bad.write_text(
+        "image,audio,prompt,seed\nportrait-astronaut.png,voice-3s.wav,Hi,lots\n", encoding="utf-8"
+    )
+    w.import_batch_csv(path=str(bad))
+    qtbot.waitUntil(lambda: "csv_problems" in w._dialogs, timeout=T)
+    box = w._dialogs["csv_problems"]
+    assert box.isVisible() and "bad.csv cannot be imported: row 2, seed" in box.text()
+    assert "batch" not in w._dialogs  # no builder filled with half a file
