@@ -94,6 +94,10 @@ class BatchBuilder(QDialog):
         self.totals.setAccessibleName("Batch total")
         self.totals.setTextFormat(Qt.TextFormat.RichText)
         self.status = QLabel(wordWrap=True)
+        self.leave_out = QPushButton("Leave them out")
+        self.leave_out.setToolTip("Uncheck the rows with a problem: the others can go")
+        self.leave_out.clicked.connect(lambda _c=False: self.model.uncheck_problems())
+        self.leave_out.hide()
         self.status.setAccessibleName("Batch check")
         self.note = QLabel(wordWrap=True)  # what the last drop, import or export did
         self.note.setAccessibleName("Message")
@@ -135,7 +139,10 @@ class BatchBuilder(QDialog):
         lay.addWidget(self.splitter, 1)
         lay.addWidget(self.note)
         lay.addWidget(self.totals)
-        lay.addWidget(self.status)
+        status_row = QHBoxLayout()
+        status_row.addWidget(self.status, 1)
+        status_row.addWidget(self.leave_out)
+        lay.addLayout(status_row)
         lay.addLayout(buttons)
         self.resize(1100, 760)
 
@@ -267,6 +274,7 @@ class BatchBuilder(QDialog):
         elif self._error:
             text, ok = self._error, False
         tone(self.status, "error" if self._error or bad else "muted")
+        self.leave_out.setVisible(bool(bad) and not self._checking)
         self.status.setText(text)
         self.submit_button.setEnabled(ok and engine is not None)
         n = len(rows)

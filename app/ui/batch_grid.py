@@ -189,9 +189,9 @@ class BatchGridModel(QAbstractTableModel):
     def all_checked_by_engine(self) -> bool:
         return all(r.checked_by_engine for r in self.checked_rows())
 
-    def set_all_checked(self, on: bool) -> None:
+    def uncheck_problems(self) -> None:
         for r in self.rows:
-            r.checked = on
+            r.checked = r.checked and not r.problem
         self._all_changed()
 
     def _all_changed(self) -> None:

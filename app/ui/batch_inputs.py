@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QIcon, QPixmap
+from PySide6.QtGui import QIcon, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -105,6 +105,13 @@ class InputLists(QWidget):
         vl.addWidget(self.voice_table, 1)
         vl.addLayout(_buttons(self.add_voices, self.remove_voices))
 
+        for view, remove in (
+            (self.image_list, self.remove_selected_images),
+            (self.voice_table, self.remove_selected_voices),
+        ):
+            key = QShortcut(QKeySequence.StandardKey.Delete, view)
+            key.setContext(Qt.ShortcutContext.WidgetShortcut)
+            key.activated.connect(remove)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(portraits, 2)

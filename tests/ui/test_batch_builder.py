@@ -124,15 +124,18 @@ def test_a_bad_file_shows_its_rows_problems_and_submit_is_disabled(studio, qtbot
     assert not dlg.submit_button.isEnabled()
     assert dlg.status.text().startswith("4 rows have a problem")
     assert "broken.png" in dlg.status.text()
-    # leaving the bad rows out lets the batch go
-    for i in broken:
-        dlg.model.setData(
-            dlg.model.index(i, g.COL_USE),
-            Qt.CheckState.Unchecked.value,
-            Qt.ItemDataRole.CheckStateRole,
-        )
-    assert dlg.submit_button.isEnabled()
-    assert "4 jobs</b> of 8" in dlg.totals.text()
+    # unchecking a row leaves it out; "Leave them out" unchecks every row with a problem
+    dlg.model.setData(
+        dlg.model.index(broken[0], g.COL_USE),
+        Qt.CheckState.Unchecked.value,
+        Qt.ItemDataRole.CheckStateRole,
+    )
+    assert cell(dlg, broken[0], g.COL_PROBLEM) == "left out"
+    assert dlg.status.text().startswith("3 rows have a problem")
+    assert dlg.leave_out.isVisible()
+    dlg.leave_out.click()
+    assert dlg.submit_button.isEnabled() and dlg.submit_button.text() == "Submit 4 jobs"
+    assert "4 jobs</b> of 8" in dlg.totals.text() and not dlg.leave_out.isVisible()
 
 
 def test_a_copy_of_the_same_file_is_a_twin_row_and_submit_asks(studio, qtbot, media):
