@@ -148,6 +148,7 @@ class BatchBuilder(QDialog):
 
         self._plan_timer = QTimer(self, singleShot=True, interval=PLAN_DELAY_MS)
         self._plan_timer.timeout.connect(self.plan)
+        bridge.creditsChanged.connect(lambda *_: self.update_totals())
         self.update_totals()
 
     # -- files --------------------------------------------------------------------------
@@ -160,6 +161,8 @@ class BatchBuilder(QDialog):
                 f"voice clips {names('audio')} files.",
                 "error",
             )
+        elif paths:
+            self.note.hide()
         return refused
 
     def _measure(self, path: str, done) -> None:
@@ -195,10 +198,7 @@ class BatchBuilder(QDialog):
             return list(self._imported)
         audios = [v.path for v in self.inputs.voices]
         choices = self.form.choices(self.inputs.images, audios)
-        reqs = g.make_requests(self.inputs.images, self.inputs.voices, choices, "")
-        for r in reqs:
-            r.prompt = r.prompt or DEFAULT_PROMPT
-        return reqs
+        return g.make_requests(self.inputs.images, self.inputs.voices, choices, DEFAULT_PROMPT)
 
     def plan(self) -> None:
         """Rebuild the grid and have the engine check every row (latest wins)."""
@@ -290,7 +290,7 @@ class BatchBuilder(QDialog):
     def load_requests(self, requests: list, source: str) -> None:
         """Fill the grid with rows read from a CSV; the lists are off until Start over."""
         for i, req in enumerate(requests):
-            if getattr(req, "row", None) is None:
+            if req.row is None:
                 g.set_row(req, i + 2)
         self._imported = list(requests)
         self.inputs.setEnabled(False)

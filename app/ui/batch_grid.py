@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
 from app.api.errors import SegmindError
 from app.jobs.model import SEED_MAX, SEED_MIN
-from app.jobs.prepare import JobRequest, random_seed
+from app.jobs.prepare import JobRequest
 from app.ui.theme import tone_color
 
 MAX_ROWS = 1000  # one batch; more is a CSV for the command line
@@ -89,33 +89,19 @@ def make_requests(
                     seed=seed,
                     enhance_prompt=choices.enhance_prompt,
                     split=long,
+                    row=len(out) + 2,
                 )
-                set_row(req, len(out) + 2)
                 out.append(req)
     return out
 
 
 def set_row(req: JobRequest, row: int) -> None:
     """The row number problems are reported by (spreadsheet numbering, header = 1)."""
-    req.row = row  # a JobRequest field (BATCH_API.md); set as an attribute all the same
+    req.row = row
 
 
 def row_of(req: JobRequest, index: int) -> int:
-    return getattr(req, "row", None) or index + 2
-
-
-def random_seeds(pairs: int, per_pair: int) -> list[list[int]]:
-    """Random seeds, different within a pair: fixed once chosen, so the grid, the export
-    and the submit agree."""
-    out = []
-    for _ in range(pairs):
-        seeds: list[int] = []
-        while len(seeds) < per_pair:
-            s = random_seed()
-            if s not in seeds:
-                seeds.append(s)
-        out.append(seeds)
-    return out
+    return req.row if req.row is not None else index + 2
 
 
 @dataclass
