@@ -321,3 +321,16 @@ def test_a_bad_csv_is_refused_with_its_rows_problems(studio, qtbot, media):
     box = w._dialogs["csv_problems"]
     assert box.isVisible() and "bad.csv cannot be imported: row 2, seed" in box.text()
     assert "batch" not in w._dialogs  # no builder filled with half a file
+
+
+def test_removing_a_file_removes_its_rows(studio, qtbot, media):
+    dlg = builder(studio, media)
+    checked(qtbot, dlg, 8)
+    dlg.inputs.voice_table.selectRow(1)
+    dlg.inputs.remove_voices.click()
+    rows = checked(qtbot, dlg, 4)
+    assert {Path(r.request.audio).name for r in rows} == {"voice-3s.wav"}
+    dlg.inputs.image_list.setCurrentRow(0)
+    dlg.inputs.remove_images.click()
+    rows = checked(qtbot, dlg, 2)
+    assert {Path(r.request.image).name for r in rows} == {"portrait-astronaut.jpg"}
