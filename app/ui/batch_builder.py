@@ -15,7 +15,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -29,6 +28,7 @@ from app.media.formats import names
 from app.ui import batch_grid as g
 from app.ui.batch_form import BatchForm
 from app.ui.batch_inputs import InputLists
+from app.ui.batch_io import BatchFiles
 from app.ui.batch_totals import Money, check_text, totals_text
 from app.ui.confirm import ask
 from app.ui.params import DEFAULT_PROMPT
@@ -38,14 +38,7 @@ log = logging.getLogger(__name__)
 PLAN_DELAY_MS = 300  # edits settle before the engine checks the grid again
 
 
-def safe_file_name(name: str) -> str:
-    """A batch name as a CSV file name (no extension)."""
-    from app.jobs.naming import safe_stem
-
-    return safe_stem(name)
-
-
-class BatchBuilder(QDialog):
+class BatchBuilder(BatchFiles, QDialog):
     """ "New batch": choose, look at the grid, submit. `submitted(batch, jobs)` after."""
 
     submitted = Signal(object, list)
@@ -72,7 +65,7 @@ class BatchBuilder(QDialog):
         self.inputs.measure = self._measure
         self.form = BatchForm(self)
         self.form.changed.connect(self.schedule_plan)
-        self.form.perVoiceChanged.connect(self.inputs.set_prompts_editable)
+        self.form.perVoiceChanged.connect(self._per_voice)
         self.form.perVoiceChanged.connect(lambda _on: self._show_prompt_column())
         self.model = g.BatchGridModel(self)
         self.model.changed.connect(self.update_totals)
@@ -232,6 +225,15 @@ class BatchBuilder(QDialog):
             failed=lambda exc: self._plan_failed(gen, exc),
         )
 
+    def _per_voice(self, on: bool) -> None:
+        """One prompt per clip: each starts as the shared prompt, ready to be changed."""
+        shared = self.form.prompt.toPlainText().strip()
+        if on and shared:
+            for row, voice in enumerate(self.inputs.voices):
+                if not voice.prompt:
+                    self.inputs.set_prompt(row, shared)
+        self.inputs.set_prompts_editable(on)
+
     def _show_prompt_column(self) -> None:
         """The prompt of each row only when rows can differ by it."""
         same = self._imported is None and not self.form.per_voice.isChecked()
@@ -314,41 +316,6 @@ class BatchBuilder(QDialog):
         self._show_prompt_column()
         self._error = None
         self.plan()
-
-    def import_csv(self, path: str | None = None) -> None:
-        if path is None:
-            dlg = QFileDialog(self, "Import a batch CSV", "", "Batch CSV (*.csv)")
-            dlg.fileSelected.connect(self.import_csv)
-            self.dialogs["import"] = dlg
-            dlg.open()
-            return
-        from app.jobs.batch_csv import read_csv
-
-        try:
-            reqs = read_csv(Path(path))
-        except (SegmindError, OSError, ValueError) as exc:
-            self.show_message(g.csv_problems_text(exc, Path(path).name), "error")
-            return
-        self.load_requests(reqs, Path(path).name)
-
-    def export_csv(self, path: str | None = None) -> None:
-        if path is None:
-            name = safe_file_name(self.form.name()) + ".csv"
-            dlg = QFileDialog(self, "Export the batch as CSV", name, "Batch CSV (*.csv)")
-            dlg.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-            dlg.setDefaultSuffix("csv")
-            dlg.fileSelected.connect(self.export_csv)
-            self.dialogs["export"] = dlg
-            dlg.open()
-            return
-        from app.jobs.batch_csv import write_csv
-
-        try:
-            write_csv(Path(path), self.model.requests())
-        except OSError as exc:
-            self.show_message(f"Could not write {path}: {exc.strerror or exc}", "error")
-            return
-        self.show_message(f"Wrote {len(self.model.checked_rows())} rows to {path}.", "ok")
 
     # -- submit ---------------------------------------------------------------------------
     def submit(self, *, guard_spend: bool = True, force: bool | None = None) -> None:

@@ -16,7 +16,6 @@ from pathlib import Path
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
-from app.api.errors import SegmindError
 from app.jobs.model import SEED_MAX, SEED_MIN
 from app.jobs.prepare import JobRequest
 from app.ui.theme import tone_color
@@ -337,17 +336,3 @@ def problems_by_row(problems) -> dict[int, str]:
     for p in problems:
         out.setdefault(p.row, []).append(p.message)
     return {row: " · ".join(msgs) for row, msgs in out.items()}
-
-
-def csv_problems_text(exc: BaseException, name: str, limit: int = 6) -> str:
-    """Why a CSV cannot be imported: its rows' problems (the first few), or the error."""
-    problems = getattr(exc, "problems", None) or []
-    if not problems:
-        reason = exc.message if isinstance(exc, SegmindError) else str(exc)
-        return f"{name} cannot be imported: {reason}"
-    lines = [
-        f"row {p.row}, {p.column}: {p.message}" if p.column else f"row {p.row}: {p.message}"
-        for p in problems[:limit]
-    ]
-    more = f" (and {len(problems) - limit} more)" if len(problems) > limit else ""
-    return f"{name} cannot be imported: " + "; ".join(lines) + more

@@ -117,19 +117,17 @@ class WindowFlows:
 
     def import_batch_csv(self, _checked: bool = False, path: str | None = None) -> None:
         """A batch CSV (s2v-studio batch's format) into the builder's grid."""
-        if path is None:
-            from PySide6.QtWidgets import QFileDialog
+        from app.ui.batch_io import csv_dialog, csv_problems_text
 
-            dlg = QFileDialog(self, "Import a batch CSV", "", "Batch CSV (*.csv)")
-            dlg.fileSelected.connect(lambda p: self.import_batch_csv(False, p))
-            self._dialogs["import_csv"] = dlg
-            dlg.open()
+        if path is None:
+            self._dialogs["import_csv"] = csv_dialog(
+                self, "Import a batch CSV", lambda p: self.import_batch_csv(False, p)
+            )
             return
         import asyncio
         from pathlib import Path
 
         from app.jobs.batch_csv import read_csv
-        from app.ui.batch_grid import csv_problems_text
 
         def failed(exc: BaseException) -> None:
             if not isinstance(exc, (SegmindError, OSError, ValueError)):
@@ -166,17 +164,14 @@ class WindowFlows:
                 return False
         batch = self.engine.batch(batch_id)
         if path is None:
-            from PySide6.QtWidgets import QFileDialog
+            from app.ui.batch_io import csv_dialog
 
-            from app.ui.batch_builder import safe_file_name
-
-            name = safe_file_name(batch.name if batch else "batch") + ".csv"
-            dlg = QFileDialog(self, "Export the batch as CSV", name, "Batch CSV (*.csv)")
-            dlg.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-            dlg.setDefaultSuffix("csv")
-            dlg.fileSelected.connect(lambda p: self.export_batch_csv(False, batch_id, p))
-            self._dialogs["export_csv"] = dlg
-            dlg.open()
+            self._dialogs["export_csv"] = csv_dialog(
+                self,
+                "Export the batch as CSV",
+                lambda p: self.export_batch_csv(False, batch_id, p),
+                save_as=batch.name if batch else "batch",
+            )
             return False
         from pathlib import Path
 

@@ -99,12 +99,15 @@ def test_two_portraits_two_voices_two_takes_make_eight_checked_rows(studio, qtbo
 
 def test_one_prompt_per_voice_clip(studio, qtbot, media):
     dlg = builder(studio, media, images=("portrait-astronaut.png",))
+    dlg.form.prompt.setPlainText("Shared start")
+    assert dlg.grid.isColumnHidden(g.COL_PROMPT)
     dlg.form.per_voice.setChecked(True)
+    assert not dlg.grid.isColumnHidden(g.COL_PROMPT) and not dlg.form.prompt.isEnabled()
+    assert [v.prompt for v in dlg.inputs.voices] == ["Shared start", "Shared start"]
     dlg.inputs.set_prompt(0, "Cheerful hello")
-    dlg.inputs.set_prompt(1, "Calm goodbye")
     rows = checked(qtbot, dlg, 4)
     prompts = {Path(r.request.audio).name: r.request.prompt for r in rows}
-    assert prompts == {"voice-3s.wav": "Cheerful hello", "voice-5s.wav": "Calm goodbye"}
+    assert prompts == {"voice-3s.wav": "Cheerful hello", "voice-5s.wav": "Shared start"}
 
 
 def test_a_bad_file_shows_its_rows_problems_and_submit_is_disabled(studio, qtbot, media):
