@@ -225,6 +225,14 @@ class BatchBuilder(BatchFiles, QDialog):
             failed=lambda exc: self._plan_failed(gen, exc),
         )
 
+    def _fit_top(self) -> None:
+        """The choices get the height they need (less for imported rows), the grid the rest."""
+        top = self.splitter.widget(0)
+        top.layout().activate()
+        total = sum(self.splitter.sizes()) or self.height()
+        want = top.sizeHint().height()
+        self.splitter.setSizes([want, max(0, total - want)])
+
     def _per_voice(self, on: bool) -> None:
         """One prompt per clip: each starts as the shared prompt, ready to be changed."""
         shared = self.form.prompt.toPlainText().strip()
@@ -295,7 +303,7 @@ class BatchBuilder(BatchFiles, QDialog):
             if req.row is None:
                 g.set_row(req, i + 2)
         self._imported = list(requests)
-        self.inputs.setEnabled(False)
+        self.inputs.hide()
         n = len(requests)
         self.imported_note.setText(
             f"{n} row{'s' if n != 1 else ''} from {source}, with their own settings: "
@@ -303,6 +311,7 @@ class BatchBuilder(BatchFiles, QDialog):
         )
         self.imported_box.show()
         self.form.set_locked(True, Path(source).stem)
+        self._fit_top()
         self._show_prompt_column()
         self.plan()
 
@@ -311,8 +320,9 @@ class BatchBuilder(BatchFiles, QDialog):
         self._imported = None
         self.imported_box.hide()
         self.inputs.clear()
-        self.inputs.setEnabled(True)
+        self.inputs.show()
         self.form.reset()
+        self._fit_top()
         self._show_prompt_column()
         self._error = None
         self.plan()

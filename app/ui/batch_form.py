@@ -124,7 +124,7 @@ class BatchForm(QGroupBox):
         checks.addWidget(self.split)
         checks.addStretch(1)
 
-        form = QFormLayout(self)
+        form = self._form = QFormLayout(self)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow("&Name", self.name_edit)
         form.addRow("Prompt", prompt_row)
@@ -184,11 +184,11 @@ class BatchForm(QGroupBox):
         return known[:n]
 
     def set_locked(self, locked: bool, name: str | None = None) -> None:
-        """Imported rows carry their own settings: only the name stays editable."""
-        for w in self.findChildren(QWidget):
-            if w is not self.name_edit:
-                w.setEnabled(not locked)
-        self.prompt.setEnabled(not locked and not self.per_voice.isChecked())
+        """Imported rows carry their own settings: only the name is shown (and editable)."""
+        for row in range(1, self._form.rowCount()):
+            self._form.setRowVisible(row, not locked)
+        self.seed_note.setVisible(False)
+        self.setTitle("Batch" if locked else "For every job")
         if name is not None:
             self.name_edit.setText(name)
 

@@ -246,8 +246,11 @@ def test_csv_import_fills_the_grid(studio, qtbot, media):
     assert [r.request.quality for r in rows] == ["high", "mid"]
     assert rows[0].request.prompt == "Hello there"
     assert "2 rows from plan.csv" in dlg.imported_note.text()
-    assert not dlg.inputs.isEnabled() and dlg.form.name() == "plan"
+    assert not dlg.inputs.isVisible() and dlg.form.name() == "plan"
+    assert not dlg.form.takes.isVisible() and dlg.form.name_edit.isVisible()
     assert dlg.submit_button.isEnabled()
+    dlg.start_over.click()
+    assert dlg.inputs.isVisible() and dlg.form.takes.isVisible() and dlg.model.rowCount() == 0
 
 
 def test_export_writes_a_csv_that_read_csv_reads_back(studio, qtbot, media, tmp_path):
