@@ -23,6 +23,7 @@ from app.api.errors import ErrorKind, SegmindError
 from app.api.pacing import RequestBudget, RequestLedger, current_reservation
 from app.jobs import naming
 from app.jobs.account import AccountVerbs
+from app.jobs.account_hold import AccountHold
 from app.jobs.batches import BatchVerbs
 from app.jobs.context import RunnerContext
 from app.jobs.estimates import JobTimes, learned_times
@@ -32,7 +33,6 @@ from app.jobs.model import FINISHED, Job, JobState
 from app.jobs.prepare import JobRequest
 from app.jobs.runner import JobRunner
 from app.jobs.store import JobStore
-from app.jobs.verbs import JobVerbs
 from app.settings import Paths, Settings, check_output_folder
 
 __all__ = ["Engine", "JobRequest"]
@@ -68,7 +68,7 @@ def _is_loopback(url: str) -> bool:
     return host in ("localhost", "::1") or host.startswith("127.")
 
 
-class Engine(JobVerbs, AccountVerbs, BatchVerbs):
+class Engine(BatchVerbs, AccountVerbs):
     """Submits, polls, downloads and resumes jobs; emits events; never loses a job."""
 
     def __init__(
@@ -101,6 +101,7 @@ class Engine(JobVerbs, AccountVerbs, BatchVerbs):
         self._runners: dict[str, JobRunner | LongVideoRunner] = {}
         self._background: list[asyncio.Task] = []
         self._slots = Slots(self.settings.concurrency)
+        self.account_hold = AccountHold(self._key)
         self._seen = time.time()
         self._told: dict[tuple, float] = {}  # arrivals and removals announced (no repeats)
         self._broken: set[str] = set()  # hit a bug here: not driven again until restart
@@ -369,6 +370,7 @@ class Engine(JobVerbs, AccountVerbs, BatchVerbs):
             budget=self.budget,
             lease_confirmed=lambda: self._renewed,
             runners=self._runners,
+            account=self.account_hold,
         )
 
     async def _drive(self, runner: JobRunner | LongVideoRunner, until_accepted: bool) -> Job:
@@ -428,8 +430,8 @@ class Engine(JobVerbs, AccountVerbs, BatchVerbs):
         if job.output_name:
             return naming.safe_stem(job.output_name.removesuffix(".mp4").removesuffix(".MP4"))
         batch = self.store.batch(job.batch_id) if job.batch_id else None
-        template = job.name_template or getattr(self.settings, "name_template", None)
-        return naming.render(template, job, batch.name if batch else None)
+        template = job.name_template or self.settings.name_template
+        return naming.render(template, job, batch.name if batch else None, now=job.created_at)
 
     def _path_taken(self, path: Path, job: Job) -> bool:
         part = path.with_name(path.name + ".part")

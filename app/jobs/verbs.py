@@ -29,6 +29,7 @@ from app.settings import Paths, Settings, check_output_folder
 
 if TYPE_CHECKING:
     from app.api.download import Downloader
+    from app.jobs.account_hold import AccountHold
     from app.jobs.events import EventHub
     from app.jobs.long_runner import LongVideoRunner
     from app.jobs.runner import JobRunner
@@ -47,6 +48,7 @@ class JobVerbs:
     paths: Paths
     _tasks: dict[str, asyncio.Task]
     _runners: dict[str, JobRunner | LongVideoRunner]
+    account_hold: AccountHold
     if TYPE_CHECKING:
 
         def told(self, job_id: str) -> None: ...
@@ -137,9 +139,17 @@ class JobVerbs:
     # adding ------------------------------------------------------------------
     async def check(self, request: JobRequest) -> Job:
         """Check a request locally (and https inputs at their host) without storing it."""
-        job = await check_request(
+        job = await self.check_inputs(request)
+        await self.check_folder(job)
+        return job
+
+    async def check_inputs(self, request: JobRequest) -> Job:
+        return await check_request(
             request, probe=self.downloader().probe_url, prices=self.settings.prices
         )
+
+    async def check_folder(self, job: Job) -> None:
+        """invalid_input when the job's output folder cannot take its video."""
         folder = Path(job.output_dir) if job.output_dir else self.output_folder()
         problem = await asyncio.to_thread(check_output_folder, folder)
         if problem:
@@ -150,7 +160,6 @@ class JobVerbs:
                 cli_step="Give another folder with --output-dir (or change it in Settings).",
                 action="choose_folder",
             )
-        return job
 
     async def submit(
         self,
@@ -258,6 +267,7 @@ class JobVerbs:
         job = self.lookup(job_id)
         self._retryable(job)
         self._guard(job, guard_spend)
+        self.account_hold.clear()  # asked again: the account may be fixed
         return self._ask(job, "retry")
 
     def hide(self, job_id: str, delete_files: bool = False) -> Job:
@@ -381,6 +391,8 @@ class JobVerbs:
                 return job
             if job.blocked and tried:
                 return job
+            if tried and job.batch_id and self.account_hold.error and job.state == JobState.pending:
+                return job  # held: another job of its batch met an account error
             task = self.drive(job.id, until_accepted)
             if task is not None:
                 await asyncio.shield(task)

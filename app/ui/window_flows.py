@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QPushButton
 
 from app.api.errors import SegmindError
 from app.jobs.model import Job, JobState
+from app.ui import takes_flow
 from app.ui.confirm import ask
 
 log = logging.getLogger(__name__)
@@ -202,6 +203,8 @@ class WindowFlows:
             self.remove_jobs(ids)
         elif action in ("edit", "use") and jobs:
             self.use_settings(jobs[0])
+        elif action == "takes" and jobs:
+            self.open_takes(jobs[0].id)
 
     def _confirm_cancel(self, jobs: list[Job]) -> None:
         sent = [j for j in jobs if was_sent(j)]
@@ -312,6 +315,13 @@ class WindowFlows:
         for job_id in ids:
             self._release_preview(job_id)
             self.bridge.remove(job_id, delete_files=True)
+
+    # -- takes side by side (app.ui.takes_flow) ---------------------------------------------
+    def compare_current_takes(self) -> None:
+        takes_flow.compare_current(self)
+
+    def open_takes(self, job_id: str) -> None:
+        takes_flow.open_takes(self, job_id)
 
     # -- quitting --------------------------------------------------------------------------
     def _confirm_quit(self, running: int) -> None:

@@ -73,6 +73,8 @@ def build_menus(w) -> None:
     w.undo_action = _action(w, "&Undo remove", w.undo_remove, QKeySequence.StandardKey.Undo, "undo")
     w.undo_action.setEnabled(False)
     edit.addAction(w.undo_action)
+    edit.addSeparator()
+    edit.addAction(_action(w, "Compare &takes…", w.compare_current_takes, None, "video"))
 
     view = bar.addMenu("&View")
     w.pane_action = QAction(icon("pane"), "Show &preview and details", w, checkable=True)
