@@ -18,14 +18,6 @@ from app.ui.theme import tone_color
 T = 20000
 
 
-@pytest.fixture(autouse=True)
-def videos_folder(studio):
-    # The core checks the output folder once per row, in parallel: when the folder does
-    # not exist yet, those checks race to create it and some rows fail "file exists"
-    # (reported to the lead; app/settings.py check_output_folder + plan_rows).
-    studio.engine.output_folder().mkdir(parents=True, exist_ok=True)
-
-
 def builder(
     window,
     media,
