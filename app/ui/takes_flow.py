@@ -85,3 +85,64 @@ def discard_others(w, view, keep_id: str, delete_files: bool) -> None:
     w.undo_button.show()
     w.undo_action.setEnabled(True)
     w._undo_timer.start(UNDO_SECONDS * 1000)
+
+
+def make_takes(w, job_id: str | None = None) -> None:
+    """ "Make takes…": of a job (its inputs) or of the form's inputs, N seeds, grouped."""
+    from app.ui.takes_dialog import TakesDialog
+
+    if w.engine is None:
+        return
+    job = w.engine.get(job_id) if job_id else None
+    if job is not None:
+        what, source = f"job {job.id} ({Path(job.image).name})", job.id
+        price = w.engine.estimate(job.quality, job.duration)
+        start = job.seed + 1
+    else:
+        if w.blocker() is not None:
+            w.show_status("Fill the form first: a portrait and a voice clip.")
+            return
+        source = w.inputs.request()
+        what = f"{Path(source.image).name} + {Path(source.audio).name}"
+        price = w.engine.estimate(source.quality, source.duration or 10)
+        start = (source.seed or 0) + 1
+    dlg = TakesDialog(w, what, price, start=min(start, 1_000_000))
+    if dlg.exec() != TakesDialog.DialogCode.Accepted:
+        return
+    n, first = dlg.choice()
+    send_takes(w, source, n, first, guard_spend=True)
+
+
+def send_takes(w, source, n: int, first: int | None, guard_spend: bool) -> None:
+    from app.api.errors import ErrorKind, SegmindError
+    from app.ui.confirm import ask
+
+    def done(result) -> None:
+        batch, jobs = result
+        for j in jobs:
+            w.model.upsert(j)
+        if jobs:
+            w.queue.select_job(jobs[0].id)
+        w.show_status(f"“{batch.name}”: {len(jobs)} new takes in the queue.", 10)
+        w.update_counts()
+
+    def failed(exc: BaseException) -> None:
+        if isinstance(exc, SegmindError) and exc.kind == ErrorKind.spend_threshold:
+            ask(
+                w,
+                "Confirm spending",
+                exc.message,
+                info="Change the threshold in Settings → Preferences.",
+                accept=("Make them anyway", lambda: send_takes(w, source, n, first, False)),
+                registry=w._dialogs,
+                key="spend",
+            )
+            return
+        w.bridge._report(exc, None)
+
+    w.show_status(f"Checking and sending {n} takes…")
+    w.bridge.run(
+        w.engine.make_takes(source, n, start_seed=first, guard_spend=guard_spend),
+        done=done,
+        failed=failed,
+    )

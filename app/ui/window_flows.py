@@ -323,6 +323,13 @@ class WindowFlows:
     def open_takes(self, job_id: str) -> None:
         takes_flow.open_takes(self, job_id)
 
+    def make_takes(self, _checked: bool = False, job_id: str | None = None) -> None:
+        """Takes of the selected finished job, else of the form's inputs."""
+        if job_id is None:
+            job = self.queue.current_job()
+            job_id = job.id if job is not None and job.state.finished else None
+        takes_flow.make_takes(self, job_id)
+
     # -- quitting --------------------------------------------------------------------------
     def _confirm_quit(self, running: int) -> None:
         tray = ""

@@ -75,6 +75,11 @@ def build_menus(w) -> None:
     edit.addAction(w.undo_action)
     edit.addSeparator()
     edit.addAction(_action(w, "Compare &takes…", w.compare_current_takes, None, "video"))
+    w.takes_action = _action(w, "&Make takes…", w.make_takes, "Ctrl+Shift+T", "rerun")
+    w.takes_action.setToolTip(
+        "N videos of one pair with other seeds: of the selected job, or the form"
+    )
+    edit.addAction(w.takes_action)
 
     view = bar.addMenu("&View")
     w.pane_action = QAction(icon("pane"), "Show &preview and details", w, checkable=True)

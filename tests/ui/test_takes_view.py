@@ -306,3 +306,42 @@ def test_compare_takes_from_the_queue_keep_and_discard(studio, qtbot, qloop, med
     assert again is not view and len(again.tiles) == 3
     assert [t.kept() for t in again.tiles] == [False, True, False]
     again.close()
+
+
+def test_make_takes_of_a_finished_job_from_the_window(studio, qtbot, qloop, media, monkeypatch):
+    from app.jobs.model import JobState
+    from app.jobs.prepare import JobRequest
+    from app.ui.takes_dialog import TakesDialog
+    from tests.ui.conftest_parts import run_on
+    from tests.ui.test_window import wait_state
+
+    w = studio
+    req = JobRequest(
+        image=str(media / "portrait-astronaut.png"),
+        audio=str(media / "voice-3s.wav"),
+        prompt="One pair, more takes",
+        seed=49,
+    )
+    job = run_on(qtbot, qloop, w.engine.submit(req), WAIT)
+    wait_state(qtbot, w, job.id, JobState.completed)
+    seen = {}
+
+    def answer(dlg):
+        seen["ok"] = dlg.ok.text()
+        dlg.count.setValue(2)
+        dlg.consecutive.setChecked(True)
+        seen["ok2"], seen["cost"] = dlg.ok.text(), dlg.cost.text()
+        return TakesDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(TakesDialog, "exec", answer)
+    w.queue.select_job(job.id)
+    w.takes_action.trigger()
+    assert seen["ok"] == "Make 3 takes" and seen["ok2"] == "Make 2 takes"
+    assert seen["cost"].startswith("About $")
+    qtbot.waitUntil(lambda: len(w.engine.takes_of(job.id)) == 3, timeout=WAIT)
+    takes = w.engine.takes_of(job.id)
+    assert [(t.take, t.seed) for t in takes] == [(1, 49), (2, 50), (3, 51)]
+    assert len({t.batch_id for t in takes}) == 1
+    for t in takes:
+        wait_state(qtbot, w, t.id, JobState.completed)
+    assert w.model.row_of(takes[2].id) is not None
