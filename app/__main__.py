@@ -6,6 +6,7 @@ import sys
 
 COMMANDS = {
     "submit",
+    "batch",
     "jobs",
     "wait",
     "resume",

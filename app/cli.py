@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from app import __version__, cli_account
+from app import __version__, cli_account, cli_batch
 from app.api.errors import (
     EXIT_CTRL_C,
     EXIT_INTERNAL,
@@ -77,6 +77,9 @@ def _parser() -> argparse.ArgumentParser:
         metavar="USD",
         help="refuse (nothing sent) if the estimated cost is above this",
     )
+    s.add_argument(
+        "--name-template", metavar="T", help="the video's file name, e.g. '{image}-{seed}'"
+    )
     common(s, spends=True)
 
     common(sub.add_parser("jobs", help="list jobs"), wait=False)
@@ -97,6 +100,7 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("cancel", help="stop a job (a submitted one may still be billed)")
     c.add_argument("job")
     common(c, wait=False)
+    cli_batch.add_command(sub, common)
     cli_account.add_commands(sub, common)
     return p
 
@@ -163,6 +167,7 @@ _WAITS = {
     "request_slot": "the plan's requests per minute",
     "other_process": "another process is still saving its video",
     "segmind_history": "checking with Segmind: the submit's answer was lost",
+    "account": "another job of the batch met an account problem; fix it, then resume",
 }
 
 
@@ -225,6 +230,8 @@ async def _command(engine: Engine, args) -> int:
             say(job.error_message or f"Job {job.id} is {job.state.value}.")
         _emit(args, [engine.store.fetch(job.id)], single=True, engine=engine)
         return EXIT_OK
+    if cmd == "batch":
+        return await cli_batch.run(engine, args, say, job_exit_code)
     await engine.start(resume=False)
     if cmd == "resume":
         if args.output_dir:
@@ -237,6 +244,9 @@ async def _command(engine: Engine, args) -> int:
         _emit(args, jobs, single=False, engine=engine)
         return max([job_exit_code(j, args.wait) for j in jobs], default=EXIT_OK)
     if cmd == "submit":
+        problem = cli_batch.template_problem(args.name_template)
+        if problem is not None:
+            raise problem
         req = JobRequest(
             image=args.image,
             audio=args.audio,
@@ -249,6 +259,7 @@ async def _command(engine: Engine, args) -> int:
             trim_start=args.trim_start,
             output_dir=args.output_dir,
             split=args.split,
+            name_template=args.name_template,
         )
         job = await engine.submit(
             req,

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import errno
 import json
 import logging
 import os
-import shutil
 import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from app.jobs.naming import DEFAULT_TEMPLATE, check_template
+from app.output_folder import MIN_FREE_BYTES, check_output_folder  # noqa: F401 (its old home)
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +129,7 @@ class Settings:
     keep_in_tray: bool = True
     privacy_notice_seen: bool = False
     color_scheme: str = "system"  # the window's "system" | "light" | "dark"
+    name_template: str = DEFAULT_TEMPLATE  # the videos' file names (app/jobs/naming.py)
     prices: dict = field(default_factory=lambda: json.loads(json.dumps(DEFAULT_PRICES)))
     window: dict = field(default_factory=dict)  # geometry and splitter sizes (ui)
     timings: Timings = field(default_factory=Timings)
@@ -176,6 +178,10 @@ class Settings:
                 if isinstance(by, dict):
                     prices.setdefault(quality, {}).update(by)
             kept["prices"] = prices
+        problem = check_template(kept.get("name_template", DEFAULT_TEMPLATE))
+        if problem:  # a hand-edited file never stops the app: today's names instead
+            log.warning("settings: name_template %r not used: %s", kept["name_template"], problem)
+            kept["name_template"] = DEFAULT_TEMPLATE
         return cls(**kept, timings=timings)
 
     def to_dict(self) -> dict:
@@ -338,61 +344,6 @@ def _file_lock(paths: Paths):
         yield
     finally:
         os.close(fd)  # closing releases the lock
-
-
-MIN_FREE_BYTES = 50_000_000  # a 15 s video is a few MB; less than this is a full disk
-
-
-def check_output_folder(path: str | os.PathLike) -> str | None:
-    """Why videos cannot be saved in `path` (missing and not creatable, not a folder,
-    read-only, full disk), or None when they can. Writes and removes a probe file, and
-    removes any folder it had to create to prove it can be."""
-    folder = Path(path).expanduser().absolute()
-    missing = []
-    top = folder
-    while not top.exists() and top != top.parent:
-        missing.append(top)
-        top = top.parent
-    if not top.is_dir():
-        return f"{top} is not a folder."
-    made: list[Path] = []
-    try:
-        for p in reversed(missing):
-            try:
-                p.mkdir()
-            except OSError as err:
-                return f"The folder {folder} cannot be created ({_reason(err)})."
-            made.append(p)
-        try:
-            fd, probe = tempfile.mkstemp(dir=folder, prefix=".s2v-write-check-")
-            try:
-                os.write(fd, b"s2v")
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-                os.unlink(probe)
-            free = shutil.disk_usage(folder).free
-        except OSError as err:
-            return f"The folder {folder} cannot be written to ({_reason(err)})."
-    finally:
-        for p in reversed(made):
-            try:
-                p.rmdir()
-            except OSError:
-                pass
-    if free < MIN_FREE_BYTES:
-        return f"The disk of {folder} is full ({free / 1e6:.1f} MB free)."
-    return None
-
-
-def _reason(err: OSError) -> str:
-    if err.errno == errno.ENOSPC:
-        return "the disk is full"
-    if err.errno == errno.EROFS:
-        return "the disk is read-only"
-    if err.errno in (errno.EACCES, errno.EPERM):
-        return "permission denied"
-    return (err.strerror or str(err)).lower()
 
 
 def write_atomic(path: Path, data: bytes) -> None:

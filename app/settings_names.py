@@ -1,9 +1,9 @@
 """The settings' contract names (`s2v-studio settings`), and reading a value for one.
 
 The names are the settings file's own: budget_preset, budget_per_minute, concurrency,
-output_dir, spend_threshold, notifications, keep_in_tray, prices.<quality>.<duration>,
-timings.<name> and timings.scale. A bad name or value raises SettingError, whose message
-names the problem and the next step.
+output_dir, spend_threshold, notifications, keep_in_tray, name_template,
+prices.<quality>.<duration>, timings.<name> and timings.scale. A bad name or value raises
+SettingError, whose message names the problem and the next step.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import dataclasses
 import math
 from pathlib import Path
 
+from app.jobs.naming import DEFAULT_TEMPLATE, check_template
 from app.settings import BUDGET_PRESETS, DEFAULT_PRICES, Timings, check_output_folder
 
 PRESETS = (*BUDGET_PRESETS, "custom")
@@ -35,6 +36,7 @@ def names() -> list[str]:
         "spend_threshold",
         "notifications",
         "keep_in_tray",
+        "name_template",
         *prices,
         *(f"timings.{n}" for n in _TIMINGS),
     ]
@@ -93,6 +95,16 @@ def parse(name: str, text: str) -> dict:
         if problem:
             raise SettingError(f"output_dir: {problem} Give another folder.")
         return {name: str(folder)}
+    if name == "name_template":
+        if text.lower() in ("", "default"):
+            return {name: DEFAULT_TEMPLATE}
+        problem = check_template(text)
+        if problem:
+            raise SettingError(
+                f"name_template: {problem} "
+                "Give one, e.g. 's2v-studio settings set name_template \"{image}-{seed}\"'."
+            )
+        return {name: text}
     parts = name.split(".")
     if parts[0] == "prices" and len(parts) == 3:
         quality, duration = parts[1], parts[2]
@@ -107,5 +119,5 @@ def parse(name: str, text: str) -> dict:
     raise SettingError(
         f"There is no setting {name!r}. Run 's2v-studio settings' to see every name "
         "(budget_preset, budget_per_minute, concurrency, output_dir, spend_threshold, "
-        "prices.<quality>.<duration>, timings.<name>)."
+        "name_template, prices.<quality>.<duration>, timings.<name>)."
     )

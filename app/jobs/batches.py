@@ -13,7 +13,6 @@ import asyncio
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from app.api.errors import ErrorKind, SegmindError
 from app.jobs import long_verbs
@@ -23,9 +22,7 @@ from app.jobs.events import JobChanged
 from app.jobs.model import FINISHED, SEED_MAX, Job, JobState
 from app.jobs.prepare import JobRequest, fingerprint, random_seed
 from app.jobs.sidecar import mark_sidecar
-
-if TYPE_CHECKING:
-    from app.jobs.engine import Engine
+from app.jobs.verbs import JobVerbs
 
 __all__ = ["Batch", "BatchProblems", "BatchSummary", "Planned", "RowProblem"]
 
@@ -62,6 +59,13 @@ class BatchProblems(SegmindError):
             "the command again.",
         )
 
+    def to_dict(self) -> dict:
+        data = super().to_dict()
+        data["problems"] = [
+            {"row": p.row, "column": p.column, "message": p.message} for p in self.problems
+        ]
+        return data
+
 
 @dataclass
 class Planned:
@@ -93,21 +97,23 @@ def _column(err: SegmindError, request: JobRequest) -> str:
     return ""
 
 
-class BatchVerbs:
+class BatchVerbs(JobVerbs):
     """The batch half of Engine's verbs."""
 
-    async def plan_rows(
-        self: Engine, requests: list[JobRequest], force: bool = False
-    ) -> list[Planned]:
+    async def plan_rows(self, requests: list[JobRequest], force: bool = False) -> list[Planned]:
         """Check every request (nothing stored, nothing sent to Segmind); BatchProblems
         lists every row that cannot go, duplicates included unless `force`."""
         gate = asyncio.Semaphore(_CHECKS_AT_ONCE)
+        folders: dict[str | None, asyncio.Task] = {}  # each folder checked once
 
         async def one(i: int, request: JobRequest) -> Planned | RowProblem:
             row = row_of(request, i)
             async with gate:
                 try:
-                    job = await self.check(request)
+                    job = await self.check_inputs(request)
+                    if job.output_dir not in folders:
+                        folders[job.output_dir] = asyncio.ensure_future(self.check_folder(job))
+                    await asyncio.shield(folders[job.output_dir])
                     job.demo, job.simulated = self.demo, self.demo or self.simulated_service()
                     if request.split and job.duration == 0:
                         found = await long_verbs.plan(self, job.audio, job.quality, request.cuts)
@@ -127,7 +133,7 @@ class BatchVerbs:
             raise BatchProblems(problems)
         return planned
 
-    def _duplicates(self: Engine, planned: list[Planned]) -> list[RowProblem]:
+    def _duplicates(self, planned: list[Planned]) -> list[RowProblem]:
         seen: dict[str, int] = {}
         problems = []
         for p in planned:
@@ -153,15 +159,13 @@ class BatchVerbs:
             seen.setdefault(p.fingerprint, p.row)
         return problems
 
-    async def plan_batch(
-        self: Engine, requests: list[JobRequest], force: bool = False
-    ) -> list[Job]:
+    async def plan_batch(self, requests: list[JobRequest], force: bool = False) -> list[Job]:
         """The jobs a batch would make (unsaved, each with its estimate; a long video's
         `part_count` says how many parts), or BatchProblems."""
         return [p.job for p in await self.plan_rows(requests, force)]
 
     async def submit_batch(
-        self: Engine,
+        self,
         requests: list[JobRequest],
         name: str,
         *,
@@ -180,7 +184,7 @@ class BatchVerbs:
         )
 
     def store_batch(
-        self: Engine,
+        self,
         planned: list[Planned],
         name: str,
         *,
@@ -211,24 +215,24 @@ class BatchVerbs:
         return batch, [p.job for p in planned]
 
     # the group's verbs ----------------------------------------------------------
-    def batch(self: Engine, batch_id: str) -> Batch | None:
+    def batch(self, batch_id: str) -> Batch | None:
         return self.store.batch(batch_id)
 
-    def batch_summary(self: Engine, batch_id: str) -> BatchSummary | None:
+    def batch_summary(self, batch_id: str) -> BatchSummary | None:
         return self.store.batch_summary(batch_id)
 
-    def batch_jobs(self: Engine, batch_id: str) -> list[Job]:
+    def batch_jobs(self, batch_id: str) -> list[Job]:
         return self.store.batch_jobs(batch_id)
 
-    def batches(self: Engine) -> list[BatchSummary]:
+    def batches(self) -> list[BatchSummary]:
         return [s for i in self.store.batch_ids() if (s := self.store.batch_summary(i))]
 
-    def cancel_batch(self: Engine, batch_id: str) -> list[Job]:
+    def cancel_batch(self, batch_id: str) -> list[Job]:
         """Cancel every unfinished job of the batch (submitted ones may still be billed)."""
         jobs = self.store.batch_jobs(batch_id)
         return [self.cancel(j.id) for j in jobs if j.state not in FINISHED]
 
-    def retry_failed(self: Engine, batch_id: str, *, guard_spend: bool = False) -> list[Job]:
+    def retry_failed(self, batch_id: str, *, guard_spend: bool = False) -> list[Job]:
         """Retry the batch's failed, expired and interrupted jobs (the threshold on their total)."""
         jobs = [j for j in self.store.batch_jobs(batch_id) if j.state in RETRY_FAILED]
         total = sum(lv.retry_estimate(self.store, j) or 0 for j in jobs)
@@ -237,14 +241,14 @@ class BatchVerbs:
             raise problem
         return [self.retry(j.id) for j in jobs]
 
-    def hide_batch(self: Engine, batch_id: str, delete_files: bool = False) -> list[Job]:
+    def hide_batch(self, batch_id: str, delete_files: bool = False) -> list[Job]:
         """Take the batch's finished jobs off the list (`restore` each to undo)."""
         jobs = [j for j in self.store.batch_jobs(batch_id) if j.state in FINISHED]
         return [self.hide(j.id, delete_files) for j in jobs]
 
     # takes ------------------------------------------------------------------------
     async def make_takes(
-        self: Engine,
+        self,
         source: str | JobRequest,
         n: int,
         *,
@@ -281,14 +285,14 @@ class BatchVerbs:
             self.events.emit(JobChanged(self.store.fetch(old.id).copy()))
         return batch, jobs
 
-    def takes_of(self: Engine, job_id: str) -> list[Job]:
+    def takes_of(self, job_id: str) -> list[Job]:
         """The listed jobs of the same pair as this one (same inputs and parameters, any
         seed), by take number then age."""
         job = self.lookup(job_id)
         same = [j for j in self.store.pair_jobs(job) if j.pair_key == job.pair_key]
         return sorted(same, key=lambda j: (j.take is None, j.take or 0, j.created_at))
 
-    def keep_take(self: Engine, job_id: str, kept: bool = True) -> Job:
+    def keep_take(self, job_id: str, kept: bool = True) -> Job:
         """Mark the chosen take (a star in the queue, "kept" in its sidecar)."""
         job = self.lookup(job_id)
         job.kept = kept
@@ -299,7 +303,7 @@ class BatchVerbs:
         self.events.emit(JobChanged(job.copy()))
         return job
 
-    def discard_other_takes(self: Engine, job_id: str, delete_files: bool = False) -> list[Job]:
+    def discard_other_takes(self, job_id: str, delete_files: bool = False) -> list[Job]:
         """Hide the other finished takes of this job's pair (their files kept unless asked)."""
         return [
             self.hide(j.id, delete_files)

@@ -18,6 +18,7 @@ from pathlib import Path
 from app.api.client import SegmindClient
 from app.api.download import Downloader
 from app.api.pacing import RequestBudget
+from app.jobs.account_hold import AccountHold
 from app.jobs.estimates import JobTimes
 from app.jobs.events import EventHub
 from app.jobs.model import Job
@@ -46,6 +47,7 @@ class RunnerContext:
     budget: RequestBudget | None = None  # to say when a job waits for a request slot
     lease_confirmed: Callable[[], float] = lambda: 0.0  # monotonic time of the last renew
     runners: dict | None = None  # the process's runners by job id (a long video adds its parts')
+    account: AccountHold | None = None  # a batch's unsent jobs wait after an account error
 
 
 @contextlib.asynccontextmanager

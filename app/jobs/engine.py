@@ -14,26 +14,25 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from app.api.client import SegmindClient
 from app.api.download import Downloader
 from app.api.errors import ErrorKind, SegmindError
 from app.api.pacing import RequestBudget, RequestLedger, current_reservation
-from app.jobs import naming
 from app.jobs.account import AccountVerbs
+from app.jobs.account_hold import AccountHold
 from app.jobs.batches import BatchVerbs
 from app.jobs.context import RunnerContext
 from app.jobs.estimates import JobTimes, learned_times
 from app.jobs.events import CreditsChanged, EventHub, JobAdded, JobChanged, JobRemoved, JobWaiting
 from app.jobs.long_runner import LongVideoRunner
 from app.jobs.model import FINISHED, Job, JobState
+from app.jobs.outputs import OutputFiles
 from app.jobs.prepare import JobRequest
 from app.jobs.runner import JobRunner
 from app.jobs.store import JobStore
-from app.jobs.verbs import JobVerbs
-from app.settings import Paths, Settings, check_output_folder
+from app.settings import Paths, Settings
 
 __all__ = ["Engine", "JobRequest"]
 
@@ -68,7 +67,7 @@ def _is_loopback(url: str) -> bool:
     return host in ("localhost", "::1") or host.startswith("127.")
 
 
-class Engine(JobVerbs, AccountVerbs, BatchVerbs):
+class Engine(BatchVerbs, AccountVerbs, OutputFiles):
     """Submits, polls, downloads and resumes jobs; emits events; never loses a job."""
 
     def __init__(
@@ -101,6 +100,7 @@ class Engine(JobVerbs, AccountVerbs, BatchVerbs):
         self._runners: dict[str, JobRunner | LongVideoRunner] = {}
         self._background: list[asyncio.Task] = []
         self._slots = Slots(self.settings.concurrency)
+        self.account_hold = AccountHold(self._key)
         self._seen = time.time()
         self._told: dict[tuple, float] = {}  # arrivals and removals announced (no repeats)
         self._broken: set[str] = set()  # hit a bug here: not driven again until restart
@@ -369,6 +369,7 @@ class Engine(JobVerbs, AccountVerbs, BatchVerbs):
             budget=self.budget,
             lease_confirmed=lambda: self._renewed,
             runners=self._runners,
+            account=self.account_hold,
         )
 
     async def _drive(self, runner: JobRunner | LongVideoRunner, until_accepted: bool) -> Job:
@@ -408,32 +409,3 @@ class Engine(JobVerbs, AccountVerbs, BatchVerbs):
             self._runners.pop(job_id, None)
             with contextlib.suppress(Exception):
                 self.store.release(job_id)
-
-    # files -----------------------------------------------------------------
-    def output_folder(self) -> Path:
-        """Where videos go unless a job names its own folder."""
-        base = self.settings.output_folder(self.paths)
-        return base / "Demo (simulated)" if self.demo else base
-
-    def output_path(self, job: Job) -> Path:
-        if job.parent_id:  # a part's clip waits in the cache for the join (per attempt)
-            name = f"part{(job.part_index or 0) + 1}-{job.id}-{job.attempt}.mp4"
-            return self.paths.cache / "parts" / job.parent_id / name
-        if job.save_as:  # chosen before its download started: a resumed one keeps it
-            return Path(job.save_as)
-        base = Path(job.output_dir) if job.output_dir else self.output_folder()
-        return naming.choose_path(base, self._stem(job), lambda p: self._path_taken(p, job))
-
-    def _stem(self, job: Job) -> str:
-        if job.output_name:
-            return naming.safe_stem(job.output_name.removesuffix(".mp4").removesuffix(".MP4"))
-        batch = self.store.batch(job.batch_id) if job.batch_id else None
-        template = job.name_template or getattr(self.settings, "name_template", None)
-        return naming.render(template, job, batch.name if batch else None)
-
-    def _path_taken(self, path: Path, job: Job) -> bool:
-        part = path.with_name(path.name + ".part")
-        return path.exists() or part.exists() or self.store.path_taken(path, job.id)
-
-    def _folder_ok(self, job: Job) -> bool:
-        return check_output_folder(self.output_path(job).parent) is None

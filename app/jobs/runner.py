@@ -21,6 +21,7 @@ from typing import TypeVar, cast
 from app.api.errors import ErrorKind, SegmindError
 from app.api.pacing import likely_complete, request_order
 from app.jobs import media
+from app.jobs.account_hold import holds
 from app.jobs.context import RunnerContext, Stop, until
 from app.jobs.crashpoints import crash_point
 from app.jobs.events import JobChanged, JobError, JobProgress, JobWaiting, JobWarning
@@ -87,6 +88,8 @@ class JobRunner:
         self.announce()
 
     def fail(self, err: SegmindError, state: JobState = JobState.failed) -> None:
+        if state == JobState.failed and holds(self, err):
+            return  # another job of its batch met this account error: this one waits
         self.move(state, err.kind.value, error_code=err.kind.value, error_message=str(err))
         self.emit(JobError(self.job.id, err))
 
@@ -180,6 +183,8 @@ class JobRunner:
         self.refresh()
         state = self.job.state
         if state in (JobState.pending, JobState.preparing, JobState.uploading):
+            if holds(self):
+                return
             await self.prepare()
             await self.upload()
             await self.submit()

@@ -9,7 +9,6 @@ second or two), and `settle()` waits for it. A job nobody drives is changed here
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import logging
 import time
@@ -23,12 +22,12 @@ from app.jobs.events import JobAdded, JobChanged, JobRemoved
 from app.jobs.model import FINISHED, RETRYABLE, Job, JobState
 from app.jobs.prepare import JobRequest, check_request, fingerprint, random_seed
 from app.jobs.runner import cancel_changes
-from app.jobs.sidecar import sidecar_path
 from app.jobs.store import HistoryEntry, JobStore, Spend
 from app.settings import Paths, Settings, check_output_folder
 
 if TYPE_CHECKING:
     from app.api.download import Downloader
+    from app.jobs.account_hold import AccountHold
     from app.jobs.events import EventHub
     from app.jobs.long_runner import LongVideoRunner
     from app.jobs.runner import JobRunner
@@ -47,6 +46,7 @@ class JobVerbs:
     paths: Paths
     _tasks: dict[str, asyncio.Task]
     _runners: dict[str, JobRunner | LongVideoRunner]
+    account_hold: AccountHold
     if TYPE_CHECKING:
 
         def told(self, job_id: str) -> None: ...
@@ -54,6 +54,7 @@ class JobVerbs:
         def simulated_service(self) -> bool: ...
         def downloader(self) -> Downloader: ...
         def output_folder(self) -> Path: ...
+        def _delete_files(self, job: Job) -> None: ...
         def drive(
             self,
             job_id: str,
@@ -137,9 +138,17 @@ class JobVerbs:
     # adding ------------------------------------------------------------------
     async def check(self, request: JobRequest) -> Job:
         """Check a request locally (and https inputs at their host) without storing it."""
-        job = await check_request(
+        job = await self.check_inputs(request)
+        await self.check_folder(job)
+        return job
+
+    async def check_inputs(self, request: JobRequest) -> Job:
+        return await check_request(
             request, probe=self.downloader().probe_url, prices=self.settings.prices
         )
+
+    async def check_folder(self, job: Job) -> None:
+        """invalid_input when the job's output folder cannot take its video."""
         folder = Path(job.output_dir) if job.output_dir else self.output_folder()
         problem = await asyncio.to_thread(check_output_folder, folder)
         if problem:
@@ -150,7 +159,6 @@ class JobVerbs:
                 cli_step="Give another folder with --output-dir (or change it in Settings).",
                 action="choose_folder",
             )
-        return job
 
     async def submit(
         self,
@@ -258,6 +266,7 @@ class JobVerbs:
         job = self.lookup(job_id)
         self._retryable(job)
         self._guard(job, guard_spend)
+        self.account_hold.clear()  # asked again: the account may be fixed
         return self._ask(job, "retry")
 
     def hide(self, job_id: str, delete_files: bool = False) -> Job:
@@ -344,18 +353,6 @@ class JobVerbs:
                 f"Job {job.id} is still {job.state.value}; cancel it first.",
             )
 
-    def _delete_files(self, job: Job) -> None:
-        doomed = []
-        if job.output_path:
-            doomed += [Path(job.output_path), sidecar_path(Path(job.output_path))]
-        # the prepared audio may be the creator's own WAV: only our converted copies go
-        for made in [job, *self.store.parts(job.id)]:
-            if made.prepared_audio and Path(made.prepared_audio).is_relative_to(self.paths.cache):
-                doomed.append(Path(made.prepared_audio))
-        for f in doomed:
-            with contextlib.suppress(FileNotFoundError):
-                f.unlink()
-
     # waiting -------------------------------------------------------------------
     async def settle(self, job_id: str, timeout: float = 10.0) -> Job | None:
         """Until the job's pending request is carried out (by its owner, or here if the
@@ -381,6 +378,8 @@ class JobVerbs:
                 return job
             if job.blocked and tried:
                 return job
+            if tried and job.batch_id and self.account_hold.error and job.state == JobState.pending:
+                return job  # held: another job of its batch met an account error
             task = self.drive(job.id, until_accepted)
             if task is not None:
                 await asyncio.shield(task)
@@ -392,26 +391,6 @@ class JobVerbs:
                     )
                 continue
             await asyncio.sleep(min(1.0, self.settings.timings.s("poll_near_interval")))
-
-    def resume_blocked(self, output_dir: str | None = None) -> list[Job]:
-        """Try blocked downloads again now: after the output folder setting changed (the
-        window), or into `output_dir` (the command line). A job whose own folder is
-        still unusable follows the setting from now on."""
-        resumed = []
-        lease = self.settings.timings.lease_seconds
-        for job in self.store.unfinished():
-            if not job.blocked or job.id in self._tasks or not self.store.acquire(job.id, lease):
-                continue
-            own = job.output_dir
-            if output_dir is not None or (own and check_output_folder(own) is not None):
-                job.output_dir = output_dir
-            folder = Path(job.output_dir) if job.output_dir else self.output_folder()
-            if job.save_as and Path(job.save_as).parent != folder:
-                job.save_as = None  # a name in the folder that failed: choose again
-            self.store.save(job, "output folder changed")
-            if self.drive(job.id, leased=True) is not None:
-                resumed.append(job)
-        return resumed
 
 
 def _fresh_attempt(job: Job) -> dict:

@@ -11,9 +11,17 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import QFormLayout, QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.jobs.model import Job, JobState
 from app.ui import queue_text as words
@@ -77,6 +85,8 @@ def part_line(part: Job) -> str:
 class JobDetails(QWidget):
     """What the preview pane says about the selected job; `history` reads its log."""
 
+    takesRequested = Signal(str)  # job id: "Compare takes…" for a take of a takes group
+
     def __init__(self, parent: QWidget | None = None, history: History | None = None) -> None:
         super().__init__(parent)
         self.history = history
@@ -117,9 +127,14 @@ class JobDetails(QWidget):
         self.history_text.setAccessibleName("Job history")
         tone(self.history_text, "muted")
 
+        self._job_id: str | None = None
+        self.takes_button = QPushButton(icon("video"), "Compare takes…")
+        self.takes_button.setToolTip("Play this pair's takes side by side, in sync")
+        self.takes_button.clicked.connect(lambda: self.takesRequested.emit(self._job_id or ""))
         head = QHBoxLayout()
         head.addWidget(self.state_icon, 0, Qt.AlignmentFlag.AlignTop)
         head.addWidget(self.state, 1)
+        head.addWidget(self.takes_button, 0, Qt.AlignmentFlag.AlignTop)
         files = QHBoxLayout()
         files.addWidget(self.thumbnail, 0, Qt.AlignmentFlag.AlignTop)
         files.addWidget(self.audio, 1)
@@ -142,6 +157,12 @@ class JobDetails(QWidget):
     def show_job(self, job: Job | None, portrait: QPixmap | None = None) -> None:
         """Fill in the job (None: empty); `portrait` is its picture when already decoded."""
         self.badge.setVisible(bool(job and job.demo))
+        self._job_id = job.id if job else None
+        self.takes_button.setVisible(
+            job is not None
+            and job.state == JobState.completed
+            and getattr(job, "take", None) is not None
+        )
         for w in (self.history_title, self.history_text, self.reason):
             w.setVisible(False)
         for w in (self.parts_title, self.parts_text):

@@ -53,6 +53,13 @@ ACTIONS = {
         "A new job with the same inputs and a random seed",
         lambda j: j.state.finished,
     ),
+    "takes": (
+        "Compare &takes…",
+        "video",
+        QKeySequence("Ctrl+T"),
+        "Play this pair's takes side by side, in sync; keep the best (Ctrl+T)",
+        lambda j: _has_video(j) and j.take is not None,  # one of a takes group
+    ),
     "edit": (
         "&Edit and resubmit",
         "edit",

@@ -1,4 +1,4 @@
-"""The settings dialog: where videos go, how many jobs at once, the request budget, money.
+"""The settings dialog: where videos go and their names, jobs at once, request budget, money.
 
 Edits the `Settings` object in place (the engine holds the same object) and saves it.
 """
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from app.jobs.model import DURATIONS, QUALITIES
 from app.settings import BUDGET_PRESETS, Paths, Settings, check_output_folder, update_file
+from app.ui.name_field import NameTemplateField
 from app.ui.theme import tone
 
 PRESETS = [
@@ -48,6 +50,7 @@ def _money(maximum: float, step: float) -> QDoubleSpinBox:
 
 DIALOG_KEYS = (
     "output_dir",
+    "name_template",
     "concurrency",
     "budget_preset",
     "budget_per_minute",
@@ -83,6 +86,8 @@ class SettingsDialog(QDialog):
         folder.addWidget(self.output_dir, 1)
         folder.addWidget(browse)
 
+        self.names = NameTemplateField()
+
         self.concurrency = QSpinBox()
         self.concurrency.setRange(1, 10)
         self.concurrency.setToolTip("Jobs running on Segmind at the same time")
@@ -107,7 +112,7 @@ class SettingsDialog(QDialog):
         for r in range(len(QUALITIES)):
             for c in range(len(DURATIONS)):
                 self.prices.setCellWidget(r, c, _money(1000, 0.01))
-        self.prices.setMaximumHeight(110)
+        self._fit_prices()
 
         self.error = QLabel()
         tone(self.error, "error")
@@ -116,6 +121,7 @@ class SettingsDialog(QDialog):
 
         form = QFormLayout()
         form.addRow("Save videos in", folder)
+        form.addRow("File names", self.names)
         form.addRow("Jobs at once", self.concurrency)
         form.addRow("Request budget", budget)
         form.addRow("", self.notifications)
@@ -128,6 +134,7 @@ class SettingsDialog(QDialog):
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.names.validityChanged.connect(self.save_button.setEnabled)
         lay = QVBoxLayout(self)
         lay.addLayout(form)
         lay.addWidget(self.error)
@@ -144,6 +151,7 @@ class SettingsDialog(QDialog):
     def load(self) -> None:
         s = self.settings
         self.output_dir.setText(s.output_dir or "")
+        self.names.set_template(s.name_template)
         self.concurrency.setValue(s.concurrency)
         keys = [k for k, _ in PRESETS]
         self.budget.setCurrentIndex(keys.index(s.budget_preset) if s.budget_preset in keys else 0)
@@ -156,6 +164,20 @@ class SettingsDialog(QDialog):
             for c, duration in enumerate(DURATIONS):
                 self.price_box(r, c).setValue(s.price(quality, duration) or 0.0)
         self.error.hide()
+
+    def _fit_prices(self) -> None:
+        """The price table shows every cell whole: no scroll bars, no empty row below."""
+        table = self.prices
+        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        table.resizeRowsToContents()
+        frame = 2 * table.frameWidth()
+        cell = self.price_box(0, 0).sizeHint().width()
+        side = table.verticalHeader().sizeHint().width()
+        table.setMinimumWidth(side + len(DURATIONS) * cell + frame)
+        rows = sum(table.rowHeight(r) for r in range(table.rowCount()))
+        table.setFixedHeight(table.horizontalHeader().sizeHint().height() + rows + frame)
 
     def price_box(self, row: int, col: int) -> QDoubleSpinBox:
         return self.prices.cellWidget(row, col)
@@ -178,7 +200,11 @@ class SettingsDialog(QDialog):
             problem = check_output_folder(Path(folder).expanduser())
             if problem:
                 return self._fail(f"{problem} Choose another folder.")
+        problem = self.names.problem()
+        if problem:
+            return self._fail(f"File names: {problem}")
         s = self.settings
+        s.name_template = self.names.template()
         s.output_dir = str(Path(folder).expanduser()) if folder else None
         s.concurrency = self.concurrency.value()
         s.budget_preset = self.budget.currentData()

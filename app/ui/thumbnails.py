@@ -15,6 +15,8 @@ import shiboken6
 from PySide6.QtCore import QObject, QSize, Qt, QThreadPool, Signal
 from PySide6.QtGui import QImage, QImageReader, QPixmap
 
+from app.jobs.image_check import image_plugins_ready
+
 IMAGE, VIDEO = "image", "video"
 
 
@@ -22,6 +24,7 @@ def decode_image(path: str, side: int) -> QImage | None:
     """A portrait scaled to fit a `side` x `side` box (runs on a worker thread)."""
     if "://" in path or not Path(path).is_file():
         return None
+    image_plugins_ready()
     reader = QImageReader(path)
     reader.setDecideFormatFromContent(True)
     reader.setAutoTransform(True)
@@ -43,6 +46,7 @@ def decode_video(path: str, side: int) -> QImage | None:
         pic = first_frame(path, side)
     except (MediaError, OSError):
         return None
+    image_plugins_ready()
     image = QImage(pic.rgb, pic.width, pic.height, pic.bytes_per_line, QImage.Format.Format_RGB888)
     return image.copy()
 

@@ -205,6 +205,7 @@ class StudioWindow(WindowFlows, WindowLayout, WindowDialogs, QMainWindow):
         history = getattr(self.engine, "history", None)
         self.preview = PreviewPlayer(history=history)
         self.preview.details.parts = self._parts
+        self.preview.details.takesRequested.connect(self.open_takes)
         self.preview.setAccessibleName("Preview and details")
         self.right.replaceWidget(1, self.preview).deleteLater()
         self.preview.setVisible(self.pane_action.isChecked())
@@ -408,6 +409,9 @@ class StudioWindow(WindowFlows, WindowLayout, WindowDialogs, QMainWindow):
         self.bridge.shutdown()
         if self.preview is not None:
             self.preview.shutdown()
+        release_takes = getattr(self._dialogs.get("takes"), "release", None)
+        if release_takes is not None:
+            release_takes()  # the takes view's players stop and let go of the files
         self.audio_slot._stop()
         self.tray.hide()
         if self._closed is not None:

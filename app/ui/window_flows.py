@@ -6,12 +6,17 @@ default); nothing here awaits. Remove is undone from the status bar or with Ctrl
 
 from __future__ import annotations
 
+import logging
+
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QPushButton
 
+from app.api.errors import SegmindError
 from app.jobs.model import Job, JobState
+from app.ui import takes_flow
 from app.ui.confirm import ask
 
+log = logging.getLogger(__name__)
 UNDO_SECONDS = 10
 SENT = frozenset({JobState.submitting, JobState.queued, JobState.processing, JobState.downloading})
 
@@ -40,7 +45,7 @@ class WindowFlows:
             return
         self._confirm_spending()
 
-    def _open_privacy_notice(self) -> None:
+    def _open_privacy_notice(self, then=None) -> None:
         from app.ui.notice import PrivacyNotice
 
         notice = PrivacyNotice(self)
@@ -51,7 +56,7 @@ class WindowFlows:
             if notice.dont_show_again() and not self.demo:
                 self.settings.privacy_notice_seen = True
                 self.save_settings()
-            self._confirm_spending()
+            (then or self._confirm_spending)()
 
         notice.accepted.connect(accepted)
         notice.open()
@@ -80,6 +85,108 @@ class WindowFlows:
         self.show_status("Checking and sending the job…")
         return self.bridge.submit(req, force)
 
+    # -- batches ----------------------------------------------------------------------------
+    def open_batch_builder(self, _checked: bool = False, requests=None, source: str = ""):
+        """New batch: the builder (privacy notice first, as for Generate); with `requests`
+        (an imported CSV) it shows those rows."""
+        if self.engine is None:
+            return None
+        if not self._privacy_ok:
+            self._open_privacy_notice(lambda: self.open_batch_builder(False, requests, source))
+            return None
+        from app.ui.batch_builder import BatchBuilder
+
+        dlg = self._dialogs.get("batch")
+        if dlg is None:
+            dlg = BatchBuilder(self.bridge, self, demo=self.demo)
+            dlg.submitted.connect(self.on_batch_submitted)
+            self._dialogs["batch"] = dlg
+        if requests is not None:
+            dlg.load_requests(requests, source)
+        else:
+            dlg.plan()  # the balance and this month's spending may have changed
+        dlg.open()
+        return dlg
+
+    def on_batch_submitted(self, batch, jobs: list) -> None:
+        for job in jobs:
+            self.model.upsert(job)
+        if jobs:
+            self.queue.select_job(jobs[0].id)
+        self.show_status(f"“{batch.name}”: {len(jobs)} jobs added to the queue.", 10)
+        self.update_counts()
+
+    def import_batch_csv(self, _checked: bool = False, path: str | None = None) -> None:
+        """A batch CSV (s2v-studio batch's format) into the builder's grid."""
+        from app.ui.batch_io import csv_dialog, csv_problems_text
+
+        if path is None:
+            self._dialogs["import_csv"] = csv_dialog(
+                self, "Import a batch CSV", lambda p: self.import_batch_csv(False, p)
+            )
+            return
+        import asyncio
+        from pathlib import Path
+
+        from app.jobs.batch_csv import read_csv
+
+        def failed(exc: BaseException) -> None:
+            if not isinstance(exc, (SegmindError, OSError, ValueError)):
+                log.error("reading %s failed", path, exc_info=exc)
+            text = csv_problems_text(exc, Path(path).name)
+            ask(
+                self,
+                "Import batch CSV",
+                text,
+                accept=("Choose another…", self.import_batch_csv),
+                reject="Close",
+                registry=self._dialogs,
+                key="csv_problems",
+            )
+
+        self.bridge.run(
+            asyncio.to_thread(read_csv, Path(path)),
+            done=lambda reqs: self.open_batch_builder(False, reqs, Path(path).name),
+            failed=failed,
+        )
+
+    def export_batch_csv(
+        self, _checked: bool = False, batch_id: str | None = None, path: str | None = None
+    ) -> bool:
+        """A batch of the queue (the selected job's) as a CSV that `s2v-studio batch` and
+        the builder read back."""
+        if self.engine is None:
+            return False
+        if batch_id is None:
+            job = self.queue.current_job()
+            batch_id = getattr(job, "batch_id", None) if job is not None else None
+            if batch_id is None:
+                self.show_status("Select a job of a batch in the queue first.", 10)
+                return False
+        batch = self.engine.batch(batch_id)
+        if path is None:
+            from app.ui.batch_io import csv_dialog
+
+            self._dialogs["export_csv"] = csv_dialog(
+                self,
+                "Export the batch as CSV",
+                lambda p: self.export_batch_csv(False, batch_id, p),
+                save_as=batch.name if batch else "batch",
+            )
+            return False
+        from pathlib import Path
+
+        from app.jobs.batch_csv import write_csv
+
+        jobs = self.engine.batch_jobs(batch_id)
+        try:
+            write_csv(Path(path), jobs)
+        except OSError as exc:
+            self.show_status(f"Could not write {path}: {exc.strerror or exc}", 15)
+            return False
+        self.show_status(f"Wrote {len(jobs)} rows of the batch to {path}.", 10)
+        return True
+
     # -- the queue's verbs ---------------------------------------------------------------
     def on_queue_action(self, action: str, ids: list[str]) -> None:
         jobs = [j for j in (self.model.find(i) for i in ids) if j is not None]
@@ -96,6 +203,8 @@ class WindowFlows:
             self.remove_jobs(ids)
         elif action in ("edit", "use") and jobs:
             self.use_settings(jobs[0])
+        elif action == "takes" and jobs:
+            self.open_takes(jobs[0].id)
 
     def _confirm_cancel(self, jobs: list[Job]) -> None:
         sent = [j for j in jobs if was_sent(j)]
@@ -206,6 +315,20 @@ class WindowFlows:
         for job_id in ids:
             self._release_preview(job_id)
             self.bridge.remove(job_id, delete_files=True)
+
+    # -- takes side by side (app.ui.takes_flow) ---------------------------------------------
+    def compare_current_takes(self) -> None:
+        takes_flow.compare_current(self)
+
+    def open_takes(self, job_id: str) -> None:
+        takes_flow.open_takes(self, job_id)
+
+    def make_takes(self, _checked: bool = False, job_id: str | None = None) -> None:
+        """Takes of the selected finished job, else of the form's inputs."""
+        if job_id is None:
+            job = self.queue.current_job()
+            job_id = job.id if job is not None and job.state.finished else None
+        takes_flow.make_takes(self, job_id)
 
     # -- quitting --------------------------------------------------------------------------
     def _confirm_quit(self, running: int) -> None:

@@ -5,8 +5,9 @@ Help holds the keyboard shortcuts, the logs folder and About (version, licenses)
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QShortcut
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QMessageBox, QToolButton
 
 from app.ui.desktop import open_path
 from app.ui.icons import icon
@@ -17,6 +18,7 @@ LICENSE = "GPL-3.0-or-later"
 SHORTCUTS = (
     ("Ctrl+Enter", "Generate the video"),
     ("Ctrl+O / Ctrl+Shift+O", "Open a portrait / a voice clip"),
+    ("Ctrl+B", "New batch (many portraits, voice clips and seeds)"),
     ("Enter", "Open the selected video"),
     ("Ctrl+.", "Cancel the selected job"),
     ("Ctrl+R", "Retry the selected job"),
@@ -59,12 +61,25 @@ def build_menus(w) -> None:
     file.addAction(_action(w, "Open &voice clip…", w.audio_slot.browse, "Ctrl+Shift+O", "open"))
     file.addAction(_action(w, "Open a video's &settings…", w.open_video_settings, None, "video"))
     file.addSeparator()
+    w.batch_action = _action(w, "New &batch…", w.open_batch_builder, "Ctrl+B", "generate")
+    w.batch_action.setToolTip("Many videos at once: portraits x voice clips x seeds")
+    file.addAction(w.batch_action)
+    file.addAction(_action(w, "&Import batch CSV…", w.import_batch_csv, None, "open"))
+    file.addAction(_action(w, "E&xport the selected batch as CSV…", w.export_batch_csv))
+    file.addSeparator()
     file.addAction(_action(w, "&Quit", w.quit, QKeySequence.StandardKey.Quit, "quit"))
 
     edit = bar.addMenu("&Edit")
     w.undo_action = _action(w, "&Undo remove", w.undo_remove, QKeySequence.StandardKey.Undo, "undo")
     w.undo_action.setEnabled(False)
     edit.addAction(w.undo_action)
+    edit.addSeparator()
+    edit.addAction(_action(w, "Compare &takes…", w.compare_current_takes, None, "video"))
+    w.takes_action = _action(w, "&Make takes…", w.make_takes, "Ctrl+Shift+T", "rerun")
+    w.takes_action.setToolTip(
+        "N videos of one pair with other seeds: of the selected job, or the form"
+    )
+    edit.addAction(w.takes_action)
 
     view = bar.addMenu("&View")
     w.pane_action = QAction(icon("pane"), "Show &preview and details", w, checkable=True)
@@ -107,6 +122,13 @@ def build_menus(w) -> None:
     help_.addAction(_action(w, "&Keyboard shortcuts", lambda: show_shortcuts(w), "F1", "help"))
     help_.addAction(_action(w, "Open the &logs folder", lambda: open_logs(w), None, "logs"))
     help_.addAction(_action(w, f"&About {APP}", lambda: show_about(w), None, "info"))
+
+    w.batch_button = QToolButton()
+    w.batch_button.setDefaultAction(w.batch_action)
+    w.batch_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+    w.batch_button.setAutoRaise(True)
+    w.batch_button.setText("Many at once: New batch…")
+    w.inputs.layout().addWidget(w.batch_button, 0, Qt.AlignmentFlag.AlignRight)
 
     for keys in ("Ctrl+Return", "Ctrl+Enter"):
         QShortcut(QKeySequence(keys), w, w.generate)

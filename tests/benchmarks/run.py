@@ -3,6 +3,7 @@
 .venv/bin/python -m tests.benchmarks            # everything; writes docs/benchmarks.md
 .venv/bin/python -m tests.benchmarks --quick    # a fast smoke (report in the work folder)
 .venv/bin/python -m tests.benchmarks --only startup --only soak
+.venv/bin/python -m tests.benchmarks --only takes_sync --out takes.md   # one family
 """
 
 from __future__ import annotations
@@ -25,10 +26,12 @@ FAMILIES = [
     "responsiveness",
     "transfers",
     "budget",
+    "batch",
     "soak",
     "torture",
     "security",
     "media",
+    "takes_sync",
 ]
 
 

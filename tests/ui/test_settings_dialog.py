@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
 from PySide6.QtWidgets import QFileDialog
 
+from app.jobs.naming import DEFAULT_TEMPLATE, FIELDS
 from app.settings import Settings, app_paths
 from app.ui.settings_dialog import SettingsDialog
 
@@ -96,3 +98,74 @@ def test_browse_opens_a_non_blocking_folder_dialog(qtbot, dialog, tmp_path):
     chooser.selectFile(str(tmp_path))
     chooser.accept()  # as when the creator clicks "Choose"
     assert dialog.output_dir.text() == str(tmp_path)
+
+
+def test_file_names_field_shows_todays_template_and_its_example(dialog):
+    names = dialog.names
+    assert names.edit.text() == DEFAULT_TEMPLATE
+    assert names.example_name() == "astronaut-10s-seed4242-3f9c2a1b7d04.mp4"
+    assert names.example.text().replace("\u200b", "").endswith(names.example_name())
+    assert not names.example.isHidden() and names.error.isHidden()
+    assert all(f"{{{f}}}" in names.edit.toolTip() for f in FIELDS)
+
+
+def test_typing_updates_the_example(qtbot, dialog):
+    names = dialog.names
+    names.edit.clear()
+    qtbot.keyClicks(names.edit, "{batch}-take{take}-{audio}-{prompt}")
+    shown = names.example.text().replace("\u200b", "")
+    assert shown.endswith("launch-take2-intro-A-calm-presenter-explains-the.mp4")
+    names.edit.setText("{date}_{quality}")
+    assert re.search(r"\d{4}-\d\d-\d\d_high\.mp4$", names.example.text().replace("\u200b", ""))
+
+
+def test_field_menu_inserts_at_the_cursor(qtbot, dialog):
+    names = dialog.names
+    names.edit.setText("clip--{id}")
+    names.edit.setCursorPosition(5)
+    seed = next(a for a in names.menu.actions() if a.data() == "seed")
+    assert "{seed}" in seed.text()
+    seed.trigger()
+    assert names.edit.text() == "clip-{seed}-{id}"
+    reset = names.menu.actions()[-1]
+    reset.trigger()
+    assert names.edit.text() == DEFAULT_TEMPLATE
+
+
+def test_an_invalid_template_shows_the_problem_and_disables_save(qtbot, dialog, paths):
+    names = dialog.names
+    names.edit.setText("{image}-{colour}")
+    assert not names.error.isHidden() and names.example.isHidden()
+    assert "{colour}" in names.error.text() and "{image}" in names.error.text()
+    assert not dialog.save_button.isEnabled()
+    assert dialog.save() is False  # asked anyway: refused with the message, nothing written
+    assert "{colour}" in dialog.error.text()
+    assert not paths.settings_file.exists()
+    assert dialog.settings.name_template == DEFAULT_TEMPLATE
+    names.edit.setText("{image}-{seed")
+    assert "not closed" in names.error.text()
+    names.edit.setText("{image}-{seed}")
+    assert dialog.save_button.isEnabled() and names.error.isHidden()
+
+
+def test_saving_writes_name_template(qtbot, dialog, paths):
+    paths.config.mkdir(parents=True, exist_ok=True)
+    paths.settings_file.write_text(json.dumps({"color_scheme": "dark"}))
+    dialog.names.edit.setText("{batch}-{image}-take{take}-{seed}")
+    with qtbot.waitSignal(dialog.settingsChanged):
+        dialog.save_button.click()
+    assert dialog.settings.name_template == "{batch}-{image}-take{take}-{seed}"
+    raw = json.loads(paths.settings_file.read_text())
+    assert raw["name_template"] == "{batch}-{image}-take{take}-{seed}"
+    assert raw["color_scheme"] == "dark"  # other keys stay as the file had them
+    assert Settings.load(paths).name_template == "{batch}-{image}-take{take}-{seed}"
+
+
+def test_an_empty_field_means_todays_names(qtbot, dialog, paths):
+    dialog.settings.name_template = "{id}"
+    dialog.open()
+    assert dialog.names.edit.text() == "{id}"
+    dialog.names.edit.clear()
+    assert dialog.names.example_name() == "astronaut-10s-seed4242-3f9c2a1b7d04.mp4"
+    assert dialog.save()
+    assert json.loads(paths.settings_file.read_text())["name_template"] == DEFAULT_TEMPLATE
