@@ -72,10 +72,10 @@ def test_batch_header_actions_call_the_engine(studio, qtbot, qloop, media, tmp_p
     assert dialog.isVisible() and dialog.selectedFiles()[0].endswith("Three takes.csv")
     dialog.reject()
     path = tmp_path / "three.csv"
-    if write_batch_csv(w, batch.id, str(path)):
-        with path.open(encoding="utf-8") as f:
-            rows = list(csv.DictReader(f))
-        assert [r["prompt"] for r in rows] == [r.prompt for r in requests]
+    assert write_batch_csv(w, batch.id, str(path))
+    with path.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["prompt"] for r in rows] == [r.prompt for r in requests]
 
     # remove batch: its finished jobs leave the list; Undo puts them back under the header
     w.queue.select_batch(batch.id)
