@@ -58,7 +58,7 @@ ACTIONS = {
         "video",
         QKeySequence("Ctrl+T"),
         "Play this pair's takes side by side, in sync; keep the best (Ctrl+T)",
-        lambda j: _has_video(j) and j.take is not None,  # one of a takes group
+        lambda j: _has_video(j) and (j.take is not None or j.batch_id is not None),
     ),
     "edit": (
         "&Edit and resubmit",
