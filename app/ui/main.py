@@ -39,6 +39,9 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationDisplayName("Speech2Video Studio")
     app.setDesktopFileName("s2v-studio")
     app.setQuitOnLastWindowClosed(False)  # the main coroutine decides when to end
+    from app.ui.main_thread_gc import collect_on_ui_thread
+
+    collect_on_ui_thread(app)  # cycles are freed on the UI thread, never in a worker
     paths = app_paths().ensure()
     studio = Studio(paths)
 

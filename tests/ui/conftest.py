@@ -18,6 +18,19 @@ DATA = Path(__file__).resolve().parent.parent / "data"
 SCALE = 0.005  # matches the session simulator's time factor (tests/conftest.py)
 
 
+@pytest.fixture(autouse=True)
+def _cycles_on_the_ui_thread(qapp):
+    """As in the app (app/ui/main_thread_gc.py): no collection in worker threads; what
+    a test left in cycles is freed here, on the UI thread, after it."""
+    import gc
+
+    from app.ui.main_thread_gc import collect_on_ui_thread
+
+    collect_on_ui_thread(qapp)
+    yield
+    gc.collect()
+
+
 qloop = conftest_parts.qloop  # fixture: a qasync loop pumped by qtbot
 run_on = conftest_parts.run_on
 
