@@ -107,10 +107,15 @@ def make_takes(w, job_id: str | None = None) -> None:
         price = w.engine.estimate(source.quality, source.duration or 10)
         start = (source.seed or 0) + 1
     dlg = TakesDialog(w, what, price, start=min(start, 1_000_000))
-    if dlg.exec() != TakesDialog.DialogCode.Accepted:
-        return
-    n, first = dlg.choice()
-    send_takes(w, source, n, first, guard_spend=True)
+    dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+    def accepted() -> None:
+        n, first = dlg.choice()
+        send_takes(w, source, n, first, guard_spend=True)
+
+    dlg.accepted.connect(accepted)
+    w._dialogs["make_takes"] = dlg
+    dlg.open()  # never exec() on the qasync loop (docs/architecture.md)
 
 
 def send_takes(w, source, n: int, first: int | None, guard_spend: bool) -> None:

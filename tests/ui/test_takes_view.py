@@ -308,7 +308,7 @@ def test_compare_takes_from_the_queue_keep_and_discard(studio, qtbot, qloop, med
     again.close()
 
 
-def test_make_takes_of_a_finished_job_from_the_window(studio, qtbot, qloop, media, monkeypatch):
+def test_make_takes_of_a_finished_job_from_the_window(studio, qtbot, qloop, media):
     from app.jobs.model import JobState
     from app.jobs.prepare import JobRequest
     from app.ui.takes_dialog import TakesDialog
@@ -324,20 +324,15 @@ def test_make_takes_of_a_finished_job_from_the_window(studio, qtbot, qloop, medi
     )
     job = run_on(qtbot, qloop, w.engine.submit(req), WAIT)
     wait_state(qtbot, w, job.id, JobState.completed)
-    seen = {}
-
-    def answer(dlg):
-        seen["ok"] = dlg.ok.text()
-        dlg.count.setValue(2)
-        dlg.consecutive.setChecked(True)
-        seen["ok2"], seen["cost"] = dlg.ok.text(), dlg.cost.text()
-        return TakesDialog.DialogCode.Accepted
-
-    monkeypatch.setattr(TakesDialog, "exec", answer)
     w.queue.select_job(job.id)
     w.takes_action.trigger()
-    assert seen["ok"] == "Make 3 takes" and seen["ok2"] == "Make 2 takes"
-    assert seen["cost"].startswith("About $")
+    dlg = w._dialogs["make_takes"]
+    assert isinstance(dlg, TakesDialog) and dlg.isVisible()
+    assert dlg.ok.text() == "Make 3 takes"
+    dlg.count.setValue(2)
+    dlg.consecutive.setChecked(True)
+    assert dlg.ok.text() == "Make 2 takes" and dlg.cost.text().startswith("About $")
+    dlg.ok.click()
     qtbot.waitUntil(lambda: len(w.engine.takes_of(job.id)) == 3, timeout=WAIT)
     takes = w.engine.takes_of(job.id)
     assert [(t.take, t.seed) for t in takes] == [(1, 49), (2, 50), (3, 51)]
