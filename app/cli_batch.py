@@ -16,7 +16,7 @@ from pathlib import Path
 
 from app.api.errors import EXIT_OK, ErrorKind, SegmindError, exit_code_for
 from app.jobs import batch_csv, naming
-from app.jobs.batches import BatchProblems, Planned
+from app.jobs.batches import BatchProblems, Planned, batch_cost_refusal
 from app.jobs.model import Job
 
 
@@ -91,19 +91,13 @@ def dry_run(planned: list[Planned], args, engine, say) -> int:
             )
         print(f"{len(rows)} jobs, about ${total:.2f} in all", flush=True)
     for refusal in (
-        _max_cost(total, args, len(rows)),
+        batch_cost_refusal(total, args.max_cost, len(rows)),
         None if args.yes else engine.spend_problem(total),
     ):
         if refusal is not None:
             say(f"note: without --dry-run this would be refused: {refusal.for_cli()}")
     say("Dry run: nothing was sent.")
     return EXIT_OK
-
-
-def _max_cost(total: float, args, rows: int):
-    from app.jobs.batches import batch_cost_refusal
-
-    return batch_cost_refusal(total, args.max_cost, rows)
 
 
 async def run(engine, args, say, exit_code) -> int:

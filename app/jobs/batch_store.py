@@ -56,11 +56,15 @@ class BatchSummary:
 
     @property
     def words(self) -> str:
-        """ "4 of 12 done", with the failures when there are any."""
-        text = f"{self.done} of {self.total} done"
-        if self.failed:
-            text += f", {self.failed} failed"
-        return text
+        return progress_words(self.done, self.total, self.failed)
+
+
+def progress_words(done: int, total: int, failed: int) -> str:
+    """ "4 of 12 done", with the failures when there are any."""
+    text = f"{done} of {total} done"
+    if failed:
+        text += f", {failed} failed"
+    return text
 
 
 # a batch's own jobs and their long videos' parts (not those of hidden jobs)

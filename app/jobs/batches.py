@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from app.api.errors import ErrorKind, SegmindError
@@ -340,8 +340,6 @@ def _seeds(n: int, seeds: list[int] | None, start: int | None, taken: set[int]) 
 
 
 def _with_seed(request: JobRequest, seed: int) -> JobRequest:
-    from dataclasses import replace
-
     return replace(request, seed=seed)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.jobs.batch_store import progress_words
 from app.jobs.model import ACTIVE, Job, JobState
 
 ENDED = frozenset({JobState.failed, JobState.expired, JobState.interrupted})
@@ -61,10 +62,7 @@ class GroupCounts:
     @property
     def words(self) -> str:
         """ "4 of 12 done" (", 1 failed")."""
-        text = f"{self.done} of {self.total} done"
-        if self.failed:
-            text += f", {self.failed} failed"
-        return text
+        return progress_words(self.done, self.total, self.failed)
 
     @property
     def fraction(self) -> float:
