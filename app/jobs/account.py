@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from app.api.client import SegmindClient
     from app.api.pacing import RequestBudget
     from app.jobs.context import RunnerContext
-    from app.jobs.engine import Slots
+    from app.jobs.slots import Slots
     from app.jobs.events import EventHub
     from app.jobs.store import JobStore
 

@@ -31,35 +31,13 @@ from app.jobs.model import FINISHED, Job, JobState
 from app.jobs.outputs import OutputFiles
 from app.jobs.prepare import JobRequest
 from app.jobs.runner import JobRunner
+from app.jobs.slots import Slots
 from app.jobs.store import JobStore
 from app.settings import Paths, Settings
 
 __all__ = ["Engine", "JobRequest"]
 
 log = logging.getLogger(__name__)
-
-
-class Slots:
-    """How many jobs may be prepared, uploaded and submitted at once (local work)."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = max(1, limit)
-        self.used = 0
-        self._freed = asyncio.Event()
-
-    @property
-    def full(self) -> bool:
-        return self.used >= self.limit
-
-    async def take(self) -> None:
-        while self.full:
-            self._freed.clear()
-            await self._freed.wait()
-        self.used += 1
-
-    def give(self) -> None:
-        self.used = max(0, self.used - 1)
-        self._freed.set()
 
 
 def _is_loopback(url: str) -> bool:

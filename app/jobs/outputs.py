@@ -14,6 +14,7 @@ import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from app.api.errors import ErrorKind, SegmindError
 from app.jobs import naming
 from app.jobs.model import Job
 from app.jobs.sidecar import sidecar_path
@@ -91,3 +92,16 @@ class OutputFiles:
             if self.drive(job.id, leased=True) is not None:
                 resumed.append(job)
         return resumed
+
+    async def check_folder(self, job: Job) -> None:
+        """invalid_input when the job's output folder cannot take its video."""
+        folder = Path(job.output_dir) if job.output_dir else self.output_folder()
+        problem = await asyncio.to_thread(check_output_folder, folder)
+        if problem:
+            raise SegmindError(
+                ErrorKind.invalid_input,
+                problem,
+                next_step="Choose another output folder in Settings.",
+                cli_step="Give another folder with --output-dir (or change it in Settings).",
+                action="choose_folder",
+            )

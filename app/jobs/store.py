@@ -34,10 +34,10 @@ from app.jobs.model import (
     TransitionError,
 )
 from app.jobs.schema import JOB_COLUMNS, SCHEMA_VERSION, job_from_row, migrate
+from app.jobs.store_lists import _SELECT, ListQueries
 
 __all__ = ["SCHEMA_VERSION", "HistoryEntry", "JobStore", "LeaseLost", "Spend"]
 
-_SELECT = f"SELECT {JOB_COLUMNS} FROM listed"
 # what an id may name: a listed job, or a part of one (parts work with wait/retry/cancel)
 _FINDABLE = (
     f"SELECT {JOB_COLUMNS} FROM jobs WHERE hidden = 0"
@@ -69,7 +69,7 @@ class Spend:
         return self.billed + self.maybe
 
 
-class JobStore(Leases, BatchRows):
+class JobStore(Leases, BatchRows, ListQueries):
     """Jobs in SQLite. Every write is its own short transaction."""
 
     def __init__(self, path: str | os.PathLike, owner: str | None = None) -> None:
@@ -132,56 +132,12 @@ class JobStore(Leases, BatchRows):
             sql += f" LIMIT {int(limit)}"
         return [job_from_row(r) for r in self._db.execute(sql, args)]
 
-    def page(self, limit: int, after: Job | None = None) -> list[Job]:
-        """The newest `limit` jobs older than `after` (newest first; None: from the top).
-
-        Keyset paging: jobs added or hidden meanwhile never shift the next page.
-        """
-        sql, args = _SELECT, []
-        if after is not None:
-            sql += " WHERE created_at < ? OR (created_at = ? AND id < ?)"
-            args += [after.created_at, after.created_at, after.id]
-        sql += " ORDER BY created_at DESC, id DESC LIMIT ?"
-        return [job_from_row(r) for r in self._db.execute(sql, [*args, int(limit)])]
-
-    def parts(self, job_id: str) -> list[Job]:
-        """A long video's parts, in order (empty for an ordinary job)."""
-        rows = self._db.execute(
-            f"SELECT {JOB_COLUMNS} FROM jobs WHERE parent_id=? ORDER BY part_index", (job_id,)
-        )
-        return [job_from_row(r) for r in rows]
-
     def count(self) -> int:
         """How many jobs the list holds."""
         return self._db.execute("SELECT COUNT(*) FROM listed").fetchone()[0]
 
     def unfinished(self) -> list[Job]:
         return self.all(set(JobState) - FINISHED)
-
-    def changed_since(self, t: float) -> list[Job]:
-        rows = self._db.execute(f"{_SELECT} WHERE updated_at > ? ORDER BY updated_at", (t,))
-        return [job_from_row(r) for r in rows]
-
-    def listed_since(self, t: float) -> dict[str, float]:
-        """Jobs that joined the list after `t` (added or restored): id -> when."""
-        rows = self._db.execute("SELECT id, listed_at FROM listed WHERE listed_at > ?", (t,))
-        return dict(rows.fetchall())
-
-    def hidden_since(self, t: float) -> dict[str, float]:
-        """Jobs hidden after `t` (by any process): id -> when."""
-        rows = self._db.execute(
-            "SELECT id, updated_at FROM jobs WHERE hidden = 1 AND updated_at > ?", (t,)
-        )
-        return dict(rows.fetchall())
-
-    def stamps(self, job_id: str) -> tuple[float | None, float | None]:
-        """(when it joined the list, when it was hidden or None): the keys of
-        listed_since and hidden_since."""
-        row = self._db.execute(
-            "SELECT listed_at, CASE WHEN hidden THEN updated_at END FROM jobs WHERE id=?",
-            (job_id,),
-        ).fetchone()
-        return (row[0], row[1]) if row else (None, None)
 
     def completed_with(self, fingerprint: str) -> Job | None:
         """A completed job with this fingerprint, hidden ones too: it was paid for."""

@@ -23,7 +23,7 @@ from app.jobs.model import FINISHED, RETRYABLE, Job, JobState
 from app.jobs.prepare import JobRequest, check_request, fingerprint, random_seed
 from app.jobs.runner import cancel_changes
 from app.jobs.store import HistoryEntry, JobStore, Spend
-from app.settings import Paths, Settings, check_output_folder
+from app.settings import Paths, Settings
 
 if TYPE_CHECKING:
     from app.api.download import Downloader
@@ -55,6 +55,7 @@ class JobVerbs:
         def downloader(self) -> Downloader: ...
         def output_folder(self) -> Path: ...
         def _delete_files(self, job: Job) -> None: ...
+        async def check_folder(self, job: Job) -> None: ...
         def drive(
             self,
             job_id: str,
@@ -146,19 +147,6 @@ class JobVerbs:
         return await check_request(
             request, probe=self.downloader().probe_url, prices=self.settings.prices
         )
-
-    async def check_folder(self, job: Job) -> None:
-        """invalid_input when the job's output folder cannot take its video."""
-        folder = Path(job.output_dir) if job.output_dir else self.output_folder()
-        problem = await asyncio.to_thread(check_output_folder, folder)
-        if problem:
-            raise SegmindError(
-                ErrorKind.invalid_input,
-                problem,
-                next_step="Choose another output folder in Settings.",
-                cli_step="Give another folder with --output-dir (or change it in Settings).",
-                action="choose_folder",
-            )
 
     async def submit(
         self,
