@@ -19,8 +19,8 @@ if TYPE_CHECKING:
     from app.api.client import SegmindClient
     from app.api.pacing import RequestBudget
     from app.jobs.context import RunnerContext
-    from app.jobs.slots import Slots
     from app.jobs.events import EventHub
+    from app.jobs.slots import Slots
     from app.jobs.store import JobStore
 
 _ADDRESSES = {"api_base", "upload_url", "history_url"}
